@@ -1,0 +1,69 @@
+"""The one place bgtasks reads its environment.
+
+Every setting has the prefix ``BGTASKS_`` except ``DAGSTER_HOME``, which Dagster itself reads too.
+Settings are resolved when asked for (``get_settings()``), never at import time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration of one bgtasks installation."""
+
+    model_config = SettingsConfigDict(env_prefix="BGTASKS_", extra="ignore")
+
+    dagster_home: Path = Field(
+        default=Path("var"),
+        validation_alias=AliasChoices("DAGSTER_HOME", "BGTASKS_DAGSTER_HOME"),
+        description="Dagster's instance directory: dagster.yaml and, on SQLite, all stored state.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the registry. Default: the PostgreSQL database of dagster.yaml's "
+        "dagster-postgres storage, else sqlite:///$DAGSTER_HOME/bgtasks.db.",
+    )
+    output_dir: Path | None = Field(
+        default=None, description="Where each run's output files are kept. Default: $DAGSTER_HOME/outputs."
+    )
+    upload_dir: Path | None = Field(
+        default=None, description="Where image archives are streamed before loading. Default: $DAGSTER_HOME/uploads."
+    )
+    docker_host: str | None = Field(
+        default=None, description="Docker Engine URL. Default: the Docker SDK's own (DOCKER_HOST or the local socket)."
+    )
+    upload_max_bytes: int = Field(default=4 * 1024**3, description="Largest image archive accepted.")
+    output_max_bytes: int = Field(default=1024**3, description="Largest total of output files kept per run.")
+    stop_grace_seconds: int = Field(
+        default=10, description="Seconds a terminated task gets between SIGTERM and SIGKILL."
+    )
+    worker_socket: Path | None = Field(
+        default=None, description="Unix socket of the warm run worker. Default: $DAGSTER_HOME/worker.sock."
+    )
+
+    @property
+    def home(self) -> Path:
+        return self.dagster_home.resolve()
+
+    @property
+    def outputs_root(self) -> Path:
+        return (self.output_dir or self.home / "outputs").resolve()
+
+    @property
+    def uploads_root(self) -> Path:
+        return (self.upload_dir or self.home / "uploads").resolve()
+
+    @property
+    def worker_socket_path(self) -> Path:
+        return (self.worker_socket or self.home / "worker.sock").resolve()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read from the environment on first use."""
+    return Settings()
