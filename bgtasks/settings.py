@@ -28,20 +28,29 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the registry. Default: the PostgreSQL database of dagster.yaml's "
         "dagster-postgres storage, else sqlite:///$DAGSTER_HOME/bgtasks.db.",
     )
-    output_dir: Path | None = Field(
-        default=None, description="Where each run's output files are kept. Default: $DAGSTER_HOME/outputs."
+    runs_dir: Path | None = Field(
+        default=None,
+        description="Where each run keeps its output files and full log. Default: $DAGSTER_HOME/runs.",
     )
     upload_dir: Path | None = Field(
-        default=None, description="Where image archives are streamed before loading. Default: $DAGSTER_HOME/uploads."
+        default=None,
+        description="Where image archives are streamed before loading. Default: $DAGSTER_HOME/uploads.",
     )
     docker_host: str | None = Field(
-        default=None, description="Docker Engine URL. Default: the Docker SDK's own (DOCKER_HOST or the local socket)."
+        default=None,
+        description="Docker Engine URL. Default: the Docker SDK's own (DOCKER_HOST or the local socket).",
     )
     upload_max_bytes: int = Field(default=4 * 1024**3, description="Largest image archive accepted.")
     output_max_bytes: int = Field(default=1024**3, description="Largest total of output files kept per run.")
     stop_grace_seconds: int = Field(
         default=10, description="Seconds a terminated task gets between SIGTERM and SIGKILL."
     )
+    log_lines_in_event_log: int = Field(
+        default=5000,
+        description="Container log lines sent to Dagster's event log per run; all go to the stdout log.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the web UI and API listen on.")
+    port: int = Field(default=3000, description="Port the web UI and API listen on.")
     worker_socket: Path | None = Field(
         default=None, description="Unix socket of the warm run worker. Default: $DAGSTER_HOME/worker.sock."
     )
@@ -51,8 +60,8 @@ class Settings(BaseSettings):
         return self.dagster_home.resolve()
 
     @property
-    def outputs_root(self) -> Path:
-        return (self.output_dir or self.home / "outputs").resolve()
+    def runs_root(self) -> Path:
+        return (self.runs_dir or self.home / "runs").resolve()
 
     @property
     def uploads_root(self) -> Path:

@@ -1,0 +1,1 @@
+"""Launch templates, images and tasks: validated models and the services that change them."""

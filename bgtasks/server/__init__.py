@@ -1,0 +1,1 @@
+"""Running the service: the processes ``bgtasks serve`` starts and watches."""
