@@ -75,7 +75,7 @@ start_docker_engine() {
 }
 
 python_environment() {
-    local stamp=.venv/.bgtasks-synced want have
+    local stamp=.venv/.bgtasks-synced want have start
     if [ "$(.tools/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
         say "installing uv $UV_VERSION into .tools/"
         rm -rf .tools
@@ -94,9 +94,11 @@ python_environment() {
         return 0
     fi
     say "creating .venv from uv.lock (uv sync --frozen)"
+    start=$SECONDS
     UV_PYTHON_DOWNLOADS=never .tools/bin/uv sync --frozen --quiet --python "$(command -v "$PYTHON")" \
         || die "uv sync --frozen failed"
     echo "$want" >"$stamp"
+    say "created .venv in $((SECONDS - start))s"
 }
 
 # `bgtasks init --examples` migrates the database and registers the example tasks. Until the CLI
