@@ -16,6 +16,7 @@ DEBIAN_SUITE=bookworm
 DEBIAN_MIRROR=${BGTASKS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 PIP_IN_IMAGES=25.3   # the pip that installs wheels inside image builds (run from its wheel)
 BUSYBOX_BIN=/bin/busybox
+PYTHON=${BGTASKS_PYTHON:-python3}   # a host Python 3.11: reads uv.lock, downloads wheels
 
 # Debian's docker.io 20.10 ships no buildx; the classic builder works with any docker client.
 export DOCKER_BUILDKIT=0
@@ -99,7 +100,7 @@ docker_build() {
 
 # The version of a package pinned in uv.lock.
 locked_version() {
-    python3 - "$1" <<'PY'
+    "$PYTHON" - "$1" <<'PY'
 import sys, tomllib
 with open("uv.lock", "rb") as f:
     lock = tomllib.load(f)
@@ -193,7 +194,7 @@ build_example_csv_to_parquet() {
     mkdir -p "$ctx/wheels"
     printf 'pyarrow==%s\n' "$pyarrow" >"$ctx/wheels/requirements.txt"
     # Wheels for the image's Python (Debian bookworm: CPython 3.11, glibc 2.36), fetched on the host.
-    pip_python=python3
+    pip_python=$PYTHON
     if [ -x .tools/bin/python ]; then pip_python=.tools/bin/python; fi
     log=$BUILD_DIR/logs/wheels-example-csv-to-parquet.log
     say "downloading wheels for $name: pyarrow==$pyarrow pip==$PIP_IN_IMAGES"
