@@ -81,5 +81,4 @@ def forget_services() -> None:
     """Drop cached services and engines: a forked run worker must open its own connections."""
     with _lock:
         _services.clear()
-        _migrated.clear()
     dispose_engines()

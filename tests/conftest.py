@@ -31,6 +31,14 @@ def reset_process_state() -> None:
     instance_module._instance = None
 
 
+def event_messages(instance, run_id: str) -> list[str]:
+    """Every message of a run's event log, as the UI shows them (user logs and Dagster events)."""
+    return [
+        entry.user_message or (entry.dagster_event.message if entry.dagster_event else "") or ""
+        for entry in instance.all_logs(run_id)
+    ]
+
+
 def write_instance_config(home: Path, storage: str | None = None) -> None:
     """dagster.yaml for a test instance: the project's own config, plus optional storage."""
     config = (PROJECT_ROOT / "dagster.yaml").read_text()
@@ -107,7 +115,9 @@ def postgres_server_url() -> str:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
     except sa.exc.OperationalError as exc:
-        pytest.fail(f"PostgreSQL not reachable at {POSTGRES_URL}: start it with scripts/start_postgres.sh ({exc.orig})")
+        pytest.fail(
+            f"PostgreSQL not reachable at {POSTGRES_URL}: start it with scripts/start_postgres.sh ({exc.orig})"
+        )
     finally:
         engine.dispose()
     return POSTGRES_URL

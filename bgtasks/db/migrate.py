@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ def alembic_config(engine: sa.Engine) -> Config:
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Apply every migration up to ``revision``. Safe to run on every start."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per check is noise in every process
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -6,9 +6,20 @@ from bgtasks.execution.container_settings import container_create_kwargs, instal
 from bgtasks.execution.spec import RunSpec
 
 SPEC = RunSpec(
-    task_name="sync", task_revision=2, image_reference="img:1", image_digest="sha256:" + "b" * 64,
-    command=["run"], env={"A": "1"}, template_name="small", template_revision=1, cpus=0.25,
-    memory_mib=64, max_processes=32, time_limit_seconds=30, network="none", run_as_user="65534:65534",
+    task_name="sync",
+    task_revision=2,
+    image_reference="img:1",
+    image_digest="sha256:" + "b" * 64,
+    command=["run"],
+    env={"A": "1"},
+    template_name="small",
+    template_revision=1,
+    cpus=0.25,
+    memory_mib=64,
+    max_processes=32,
+    time_limit_seconds=30,
+    network="none",
+    run_as_user="65534:65534",
 )
 
 

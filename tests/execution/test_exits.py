@@ -2,7 +2,9 @@ from bgtasks.execution.exits import ExitFacts, explain_exit
 
 
 def facts(**changes):
-    base = dict(exit_code=0, oom_killed=False, timed_out=False, terminated=False, memory_mib=64, time_limit_seconds=30)
+    base = dict(
+        exit_code=0, oom_killed=False, timed_out=False, terminated=False, memory_mib=64, time_limit_seconds=30
+    )
     return ExitFacts(**{**base, **changes})
 
 

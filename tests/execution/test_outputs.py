@@ -32,8 +32,11 @@ def archive(entries) -> list[bytes]:
 def test_files_are_kept_with_size_and_sha256(tmp_path):
     body = b"x" * 5000
     collected = extract_outputs(
-        archive([("output", b"", "dir"), ("output/a.csv", body, "file"), ("output/sub/b.txt", b"hi", "file")]),
-        tmp_path, max_bytes=10_000,
+        archive(
+            [("output", b"", "dir"), ("output/a.csv", body, "file"), ("output/sub/b.txt", b"hi", "file")]
+        ),
+        tmp_path,
+        max_bytes=10_000,
     )
     assert [(f.name, f.bytes, f.sha256) for f in collected.files] == [
         ("a.csv", 5000, hashlib.sha256(body).hexdigest()),
@@ -56,7 +59,9 @@ def test_path_escape_is_refused(tmp_path):
 
 def test_total_size_is_capped(tmp_path):
     with pytest.raises(TooLarge):
-        extract_outputs(archive([("output/a", b"x" * 600, "file"), ("output/b", b"y" * 600, "file")]), tmp_path, 1000)
+        extract_outputs(
+            archive([("output/a", b"x" * 600, "file"), ("output/b", b"y" * 600, "file")]), tmp_path, 1000
+        )
 
 
 def test_empty_output_dir_archive_is_world_writable_with_sticky_bit():

@@ -33,5 +33,10 @@ def test_daily_time_repeated_by_fall_back_runs_once():
 
 
 def test_fire_times_between_lists_every_missed_time():
-    times = fire_times_between("*/15 * * * *", "UTC", at("2026-12-03T10:00", ZoneInfo("UTC")), at("2026-12-03T11:00", ZoneInfo("UTC")))
+    times = fire_times_between(
+        "*/15 * * * *",
+        "UTC",
+        at("2026-12-03T10:00", ZoneInfo("UTC")),
+        at("2026-12-03T11:00", ZoneInfo("UTC")),
+    )
     assert [t.strftime("%H:%M") for t in times] == ["10:15", "10:30", "10:45", "11:00"]
