@@ -73,7 +73,6 @@ task_runs = sa.Table(
     # The fully resolved container spec the run was pinned to when it was submitted.
     sa.Column("spec", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("started_at", sa.DateTime, nullable=True),
     sa.Column("finished_at", sa.DateTime, nullable=True),
     sa.Column("exit_code", sa.Integer, nullable=True),
     sa.Column("duration_seconds", sa.Float, nullable=True),

@@ -78,6 +78,19 @@ def _pump_lines(container: Container, lines: queue.Queue) -> None:
         lines.put(_EOF)
 
 
+def prepare_container(engine: DockerEngine, spec: RunSpec, run_id: str, installation: str) -> Container:
+    """Create the container of ``spec``, not started, with an empty writable /bgtasks/output."""
+    if spec.network == "bridge":
+        engine.ensure_task_network()
+    container = engine.create_container(container_create_kwargs(spec, run_id, installation))
+    try:
+        container.put_archive("/", empty_output_dir_archive())
+    except BaseException:
+        container.remove()
+        raise
+    return container
+
+
 def run_container(
     engine: DockerEngine,
     spec: RunSpec,
@@ -88,15 +101,14 @@ def run_container(
     installation: str,
     max_output_bytes: int,
     stop_grace_seconds: int = 10,
+    prepared: Container | None = None,
 ) -> ContainerResult:
-    """Create, start and follow the container of ``spec``; collect its outputs into ``run_dir``."""
-    if spec.network == "bridge":
-        engine.ensure_task_network()
-    container = engine.create_container(container_create_kwargs(spec, run_id, installation))
+    """Start and follow the container of ``spec`` (``prepared`` ahead of time, or created now);
+    collect its outputs into ``run_dir``."""
+    container = prepared or prepare_container(engine, spec, run_id, installation)
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     timed_out = False
     try:
-        container.put_archive("/", empty_output_dir_archive())
         started = time.monotonic()
         container.start()
         deadline = started + spec.time_limit_seconds
@@ -119,11 +131,12 @@ def run_container(
             on_line(line)
         exit_code = container.wait(timeout=60)
         duration = time.monotonic() - started
-        state = container.state()
+        # Only a failed exit needs the engine's verdict (OOM kill); success skips one API call.
+        oom_killed = exit_code != 0 and container.state().oom_killed
         collected = extract_outputs(container.archive(OUTPUT_DIR), run_dir / "outputs", max_output_bytes)
         facts = ExitFacts(
             exit_code=exit_code,
-            oom_killed=state.oom_killed,
+            oom_killed=oom_killed,
             timed_out=timed_out,
             terminated=False,
             memory_mib=spec.memory_mib,
@@ -133,7 +146,7 @@ def run_container(
             exit_code=exit_code,
             duration_seconds=duration,
             # An OOM kill can come between two stats samples; the cgroup did reach its limit.
-            peak_memory_bytes=spec.memory_mib * 1024 * 1024 if state.oom_killed else memory.peak,
+            peak_memory_bytes=spec.memory_mib * 1024 * 1024 if oom_killed else memory.peak,
             outputs=collected.files,
             skipped_outputs=collected.skipped,
             message=explain_exit(facts, list(tail)),

@@ -44,7 +44,8 @@ class TaskRunCoordinator(QueuedRunCoordinator):
         tags = spec_tags(spec)
         if TRIGGER_TAG not in run.tags:
             tags[TRIGGER_TAG] = "manual"
-        self._instance.add_run_tags(run.run_id, tags)
+        if any(run.tags.get(key) != value for key, value in tags.items()):
+            self._instance.add_run_tags(run.run_id, tags)
 
     def _has_room(self) -> bool:
         if self.get_run_queue_config().tag_concurrency_limits:

@@ -22,6 +22,7 @@ from dagster import (
 from pydantic import Field
 
 from bgtasks.errors import BgtasksError
+from bgtasks.execution import prepared
 from bgtasks.execution.container_settings import installation_id
 from bgtasks.execution.runner import ContainerResult, run_container
 from bgtasks.orchestration.partitions import TASKS_PARTITIONS
@@ -112,7 +113,6 @@ def run_container_op(context: OpExecutionContext, config: TaskRunConfig) -> Outp
     )
     run_dir = run_dir_of(services, run_id)
     sink = _LogSink(context, run_dir / "task.log", services.settings.log_lines_in_event_log)
-    services.runs.mark_started(run_id)
     started = time.monotonic()
     try:
         result = run_container(
@@ -124,6 +124,7 @@ def run_container_op(context: OpExecutionContext, config: TaskRunConfig) -> Outp
             installation=installation_id(services.settings.home),
             max_output_bytes=services.settings.output_max_bytes,
             stop_grace_seconds=services.settings.stop_grace_seconds,
+            prepared=prepared.take(run_id),
         )
     except BgtasksError as exc:
         result = ContainerResult(

@@ -36,6 +36,16 @@ def _preload_code() -> None:
     import bgtasks.orchestration.definitions  # noqa: F401  the code location: job, op, sensors
 
 
+def _prewarm_storage(instance: DagsterInstance) -> None:
+    """Open each storage once before any fork, so children inherit it ready.
+
+    On SQLite, Dagster checks a database's schema (parsing its Alembic scripts, ~0.3 s) the first
+    time a process connects to it; done here once, forked children skip it.
+    """
+    instance.get_runs_count()
+    instance.event_log_storage.get_maximum_record_id()
+
+
 class RunWorker:
     def __init__(self, instance: DagsterInstance, socket_path: Path) -> None:
         self._instance = instance
@@ -63,6 +73,7 @@ class RunWorker:
 
     def serve_forever(self) -> None:
         _preload_code()
+        _prewarm_storage(self._instance)
         self._socket_path.parent.mkdir(parents=True, exist_ok=True)
         self._socket_path.unlink(missing_ok=True)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -170,8 +181,8 @@ class RunWorker:
             if os.WIFSIGNALED(status)
             else f"code {os.waitstatus_to_exitcode(status)}"
         )
+        self._remove_containers_of(run_id)  # first: once the run shows as failed, nothing is left
         self._instance.report_run_failed(run, f"run process {pid} ended ({how}) before the run finished")
-        self._remove_containers_of(run_id)
 
     def _remove_containers_of(self, run_id: str) -> None:
         from bgtasks.services import services_for

@@ -50,7 +50,6 @@ class TaskRunRecord:
     task_revision: int
     spec: RunSpec
     created_at: datetime
-    started_at: datetime | None
     finished_at: datetime | None
     exit_code: int | None
     duration_seconds: float | None

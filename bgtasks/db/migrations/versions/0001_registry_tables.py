@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 17:28:28.951073
+Create Date: 2026-12-03 17:55:08.405506
 """
 
 import sqlalchemy as sa
@@ -53,7 +53,6 @@ def upgrade() -> None:
         sa.Column("task_revision", sa.Integer(), nullable=False),
         sa.Column("spec", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("started_at", sa.DateTime(), nullable=True),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.Column("exit_code", sa.Integer(), nullable=True),
         sa.Column("duration_seconds", sa.Float(), nullable=True),
