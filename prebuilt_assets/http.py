@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -412,3 +413,15 @@ def _int_or_none(value: str | None) -> int | None:
 def _short(exc: BaseException) -> str:
     text = str(exc)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def rebase_url(href: str, page_url: str, base_url: str) -> str:
+    """Resolve a link found on ``page_url`` and move it onto ``base_url``'s scheme and host.
+
+    Pages link to the real hosts; a configured base URL (a mirror, a loopback test server) must be
+    used for the files too.
+    """
+    absolute = urljoin(page_url, href)
+    target, base = urlsplit(absolute), urlsplit(base_url)
+    prefix = base.path.rstrip("/")
+    return urlunsplit((base.scheme, base.netloc, prefix + target.path, target.query, ""))

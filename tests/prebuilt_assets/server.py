@@ -147,10 +147,14 @@ def _apply(fault: Fault, body: bytes, content_type: str) -> tuple[int, bytes, st
             empty = {"meta": {"total": 0}, "data": [], "totals": {"count": 0}}
             return 200, json.dumps(empty).encode(), content_type, {}
         if content_type == "application/gzip":
-            first = gzip.decompress(body).split(b"\n", 1)[0] + b"\n"
-            return 200, gzip.compress(first), content_type, {}
-        return 200, body.split(b"\n", 1)[0] + b"\n", content_type, {}
+            return 200, gzip.compress(_first_line(gzip.decompress(body))), content_type, {}
+        return 200, _first_line(body), content_type, {}
     raise ValueError(fault.kind)
+
+
+def _first_line(body: bytes) -> bytes:
+    newline = b"\n\x00" if body[:2] == b"\xff\xfe" else b"\n"
+    return body.split(newline, 1)[0] + newline
 
 
 def start(server_state: FixtureServer) -> tuple[ThreadingHTTPServer, threading.Thread]:
@@ -211,7 +215,9 @@ def start(server_state: FixtureServer) -> tuple[ThreadingHTTPServer, threading.T
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, name="fixture-server", daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="fixture-server", daemon=True
+    )
     thread.start()
     server_state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     return httpd, thread
