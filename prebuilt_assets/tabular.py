@@ -169,7 +169,7 @@ def read_header(stream: IO[bytes], encoding: str, delimiter: str) -> list[str]:
     return [n.strip() for n in next(csv.reader(io.StringIO(line), delimiter=delimiter))]
 
 
-_CSV_ERROR = re.compile(r"column #(\d+): Row #(\d+): (.*)", re.S)
+_CSV_ERROR = re.compile(r"column #(\d+): (?:Row #(\d+): )?(.*)", re.S)
 
 
 def explain_csv_error(exc: pa.ArrowInvalid, names: list[str]) -> str:
@@ -180,7 +180,7 @@ def explain_csv_error(exc: pa.ArrowInvalid, names: list[str]) -> str:
         return text.splitlines()[0] if text else repr(exc)
     index, row, problem = int(match.group(1)), match.group(2), match.group(3).strip()
     name = names[index] if index < len(names) else f"#{index}"
-    return f"column {name}, line {row}: {problem}"
+    return f"column {name}, line {row}: {problem}" if row else f"column {name}: {problem}"
 
 
 def stream_delimited(
