@@ -13,17 +13,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import dagster as dg
 
-from bgtasks.catalog import Catalog, Manifest, PublishResult, Upstream
+from bgtasks.catalog import Catalog, FileWriter, Manifest, PublishResult, Upstream
 from prebuilt_assets.catalog_tasks import PrebuiltTask
 from prebuilt_assets.errors import SourceError
 from prebuilt_assets.http import Validators
 from prebuilt_assets.tabular import ParseReport
 
-Writer = Callable[[IO[bytes]], ParseReport]
+Writer = Callable[[FileWriter], ParseReport]
 
 
 def content_hash(schema_version: str, *parts: str) -> str:

@@ -15,7 +15,7 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, TypeAlias
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
@@ -24,6 +24,8 @@ import pyarrow.parquet as pq
 from prebuilt_assets.errors import ContentError, IncompleteError, SchemaError
 
 RowProgress = Callable[[int], None]
+# Where a parser writes: a path, a binary file, a pyarrow stream, or the catalog's FileWriter.
+Output: TypeAlias = IO[bytes] | io.RawIOBase | pa.NativeFile | str
 
 ROW_GROUP_ROWS = 128 * 1024
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 3}
@@ -112,9 +114,7 @@ def _field(column: Column) -> pa.Field:
 class ParquetSink:
     """Writes batches conformed to one schema into Parquet row groups of about ``ROW_GROUP_ROWS``."""
 
-    def __init__(
-        self, out: IO[bytes] | pa.NativeFile | str, schema: pa.Schema, progress: RowProgress | None = None
-    ):
+    def __init__(self, out: Output, schema: pa.Schema, progress: RowProgress | None = None):
         self.schema = schema
         self._writer = pq.ParquetWriter(out, schema, **PARQUET_OPTIONS)
         self._pending: list[pa.RecordBatch] = []
@@ -188,7 +188,7 @@ def stream_delimited(
     *,
     spec: TableSpec,
     url: str,
-    out: IO[bytes] | pa.NativeFile | str,
+    out: Output,
     encoding: str,
     parse_options: pcsv.ParseOptions,
     transform: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None,

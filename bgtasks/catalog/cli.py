@@ -21,7 +21,7 @@ class CatalogCommandError(click.ClickException):
 
     def __init__(self, error: BgtasksError) -> None:
         super().__init__(str(error))
-        self.exit_code = error.exit_code
+        self.exit_code = error.exit_code  # type: ignore[misc]  # click declares it on the class
 
 
 def _mapped_errors(fn: Callable[..., None]) -> Callable[..., None]:

@@ -8,14 +8,13 @@ spaces, leading NBSP) and empty fields become null.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from prebuilt_assets.sources.ecb.schema import SPEC
-from prebuilt_assets.tabular import ParseReport, RowProgress, stream_delimited
+from prebuilt_assets.tabular import Output, ParseReport, RowProgress, stream_delimited
 
 PARSE_OPTIONS = pcsv.ParseOptions(
     delimiter="\t", quote_char=False, double_quote=False, escape_char=False, newlines_in_values=False
@@ -45,7 +44,7 @@ def trim_and_null(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def parse_mfi(
-    path: Path, out: IO[bytes] | str, *, gzip: bool, url: str, progress: RowProgress | None = None
+    path: Path, out: Output, *, gzip: bool, url: str, progress: RowProgress | None = None
 ) -> ParseReport:
     """Write the list at ``path`` (gzip or plain) to ``out`` as Parquet with ``SPEC``'s schema."""
 

@@ -11,13 +11,13 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pyarrow as pa
 
 from prebuilt_assets.errors import SchemaError
 from prebuilt_assets.sources.fdic.client import read_records
-from prebuilt_assets.tabular import ParquetSink, ParseReport, RowProgress, TableSpec
+from prebuilt_assets.tabular import Output, ParquetSink, ParseReport, RowProgress, TableSpec
 
 _TRUE = {1, "1", "Y", "y", "YES", "true", "TRUE"}
 _FALSE = {0, "0", "N", "n", "NO", "false", "FALSE"}
@@ -142,7 +142,7 @@ def records_to_batch(records: list[dict], schema: pa.Schema, source: str, url: s
 def parse_pages(
     pages: Iterable[Path],
     fields: Iterable[str],
-    out: IO[bytes] | str,
+    out: Output,
     *,
     spec: TableSpec,
     url: str,

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
-from typing import IO
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from prebuilt_assets.sources.nccs.schema import SPEC
-from prebuilt_assets.tabular import ParseReport, RowProgress, stream_delimited
+from prebuilt_assets.tabular import Output, ParseReport, RowProgress, stream_delimited
 
 PARSE_OPTIONS = pcsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, newlines_in_values=False)
 
@@ -35,7 +34,7 @@ def detect_encoding(path: Path, chunk: int = 16 << 20) -> str:
 
 def parse_core(
     path: Path,
-    out: IO[bytes] | str,
+    out: Output,
     *,
     url: str,
     encoding: str | None = None,
