@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,6 +55,62 @@ class Settings(BaseSettings):
         default=None, description="Unix socket of the warm run worker. Default: $DAGSTER_HOME/worker.sock."
     )
 
+    # Source catalog and prebuilt public-data fetchers (docs/prebuilt.md).
+    catalog_root: str | None = Field(
+        default=None,
+        description="Where Sources and their versions are stored: a local directory, a file:// URI, or any "
+        "pyarrow/fsspec filesystem URI (s3://bucket/prefix, gs://..., memory://...). "
+        "Default: $DAGSTER_HOME/catalog.",
+    )
+    prebuilt_work_dir: Path | None = Field(
+        default=None,
+        description="Scratch space for downloads before they are parsed. Default: the system temp dir.",
+    )
+    prebuilt_user_agent: str = Field(
+        default="bgtasks-prebuilt/0.1 (public-data fetcher; https://github.com/bgtasks/bgtasks)",
+        description="User-Agent header sent by every prebuilt fetcher.",
+    )
+    prebuilt_connect_timeout: float = Field(
+        default=10.0, description="Seconds to wait for a TCP/TLS connection."
+    )
+    prebuilt_read_timeout: float = Field(
+        default=60.0, description="Seconds to wait between bytes of a response."
+    )
+    prebuilt_max_attempts: int = Field(
+        default=5, description="Tries per request on 429, 5xx and network errors."
+    )
+    prebuilt_backoff_seconds: float = Field(
+        default=2.0, description="First wait between tries when no Retry-After is sent; doubles each try."
+    )
+    prebuilt_max_retry_after_seconds: float = Field(
+        default=600.0, description="Longest Retry-After the fetchers honour; a longer one fails the run."
+    )
+    prebuilt_row_change_warn_fraction: float = Field(
+        default=0.25, description="Row-count change against the previous version above which a check warns."
+    )
+    fdic_base_url: str | None = Field(
+        default=None, description="BankFind API base. Default: https://api.fdic.gov."
+    )
+    fdic_api_key: SecretStr | None = Field(
+        default=None, description="Optional api.data.gov key for BankFind."
+    )
+    fdic_page_size: int = Field(
+        default=10_000, description="Records per BankFind page (the API allows 10,000)."
+    )
+    ecb_base_url: str | None = Field(
+        default=None, description="ECB site base. Default: https://www.ecb.europa.eu."
+    )
+    nccs_catalog_base_url: str | None = Field(
+        default=None, description="NCCS catalog site base. Default: https://nccs.urban.org."
+    )
+    nccs_data_base_url: str | None = Field(
+        default=None,
+        description="NCCS data bucket base. Default: https://nccsdata.s3.us-east-1.amazonaws.com.",
+    )
+    nccs_year: int | None = Field(
+        default=None, description="Pin the NCCS tax year instead of taking the newest."
+    )
+
     @property
     def home(self) -> Path:
         return self.dagster_home.resolve()
@@ -70,6 +126,10 @@ class Settings(BaseSettings):
     @property
     def worker_socket_path(self) -> Path:
         return (self.worker_socket or self.home / "worker.sock").resolve()
+
+    @property
+    def catalog_uri(self) -> str:
+        return self.catalog_root or str(self.home / "catalog")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,1 @@
+"""ECB list of Monetary Financial Institutions (daily full list)."""

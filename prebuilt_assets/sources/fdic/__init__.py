@@ -1,0 +1,1 @@
+"""FDIC BankFind Suite API: institutions and branch locations."""

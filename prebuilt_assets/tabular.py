@@ -1,0 +1,233 @@
+"""Declared output schemas and the streaming CSV -> Parquet path the file sources share.
+
+A source declares a ``TableSpec``: its known columns with Arrow types and descriptions, which of
+them are required, and its key. Parsing maps columns by name, so column order upstream does not
+matter. A required column that is missing fails the run; a known optional column that is missing
+becomes an all-null column (the output schema stays stable between versions); a column we do not
+know is kept as text and reported.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any, TypeAlias
+
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from prebuilt_assets.errors import ContentError, IncompleteError, SchemaError
+
+RowProgress = Callable[[int], None]
+# Where a parser writes: a path, a binary file, a pyarrow stream, or the catalog's FileWriter.
+Output: TypeAlias = IO[bytes] | io.RawIOBase | pa.NativeFile | str
+
+ROW_GROUP_ROWS = 128 * 1024
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 3}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The explicit output schema of one source."""
+
+    source: str
+    columns: tuple[Column, ...]
+    required: frozenset[str]
+    key: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        names = {c.name for c in self.columns}
+        assert self.required <= names and set(self.key) <= names, self.source
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column | None:
+        return self._by_name.get(name)
+
+    @property
+    def _by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    def resolve(self, present: Iterable[str], url: str) -> ResolvedSchema:
+        """The output schema for a file with columns ``present``: declared columns in declared order,
+        then unknown ones as text. Fails when a required column is absent."""
+        present = list(present)
+        seen = set(present)
+        missing_required = sorted(self.required - seen)
+        if missing_required:
+            raise SchemaError(
+                self.source,
+                url,
+                f"required column(s) missing: {', '.join(missing_required)} (found {len(present)} columns)",
+            )
+        by_name = self._by_name
+        unknown = [n for n in present if n not in by_name]
+        fields = [_field(c) for c in self.columns]
+        fields += [
+            pa.field(n, pa.string(), metadata={"description": "not in the declared schema; kept as text"})
+            for n in unknown
+        ]
+        return ResolvedSchema(
+            schema=pa.schema(fields),
+            unknown=tuple(unknown),
+            missing=tuple(n for n in self.names if n not in seen),
+        )
+
+
+@dataclass(frozen=True)
+class ResolvedSchema:
+    schema: pa.Schema
+    unknown: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+@dataclass
+class ParseReport:
+    """What a parse wrote: row count, schema, and what differed from the declared schema."""
+
+    rows: int
+    schema: pa.Schema
+    unknown_columns: tuple[str, ...] = ()
+    missing_columns: tuple[str, ...] = ()
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _field(column: Column) -> pa.Field:
+    meta = {"description": column.description} if column.description else None
+    return pa.field(column.name, column.type, metadata=meta)
+
+
+class ParquetSink:
+    """Writes batches conformed to one schema into Parquet row groups of about ``ROW_GROUP_ROWS``."""
+
+    def __init__(self, out: Output, schema: pa.Schema, progress: RowProgress | None = None):
+        self.schema = schema
+        self._writer = pq.ParquetWriter(out, schema, **PARQUET_OPTIONS)
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+        self._progress = progress
+        self.rows = 0
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        batch = conform(batch, self.schema)
+        self._pending.append(batch)
+        self._pending_rows += batch.num_rows
+        self.rows += batch.num_rows
+        if self._pending_rows >= ROW_GROUP_ROWS:
+            self._flush()
+        if self._progress is not None:
+            self._progress(self.rows)
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(
+                pa.Table.from_batches(self._pending, self.schema), row_group_size=1 << 30
+            )
+            self._pending, self._pending_rows = [], 0
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+
+def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """``batch`` with ``schema``'s columns in order: missing ones as nulls, others cast if needed."""
+    if batch.schema.equals(schema, check_metadata=False):
+        return pa.RecordBatch.from_arrays(batch.columns, schema=schema)
+    arrays = []
+    names = batch.schema.names
+    for f in schema:
+        if f.name in names:
+            col = batch.column(names.index(f.name))
+            arrays.append(col if col.type == f.type else col.cast(f.type))
+        else:
+            arrays.append(pa.nulls(batch.num_rows, f.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def read_header(stream: IO[bytes], encoding: str, delimiter: str) -> list[str]:
+    """Column names from the first line of a delimited text stream in any encoding (BOM, CR stripped)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    text = decoder.decode(stream.read(1 << 16), final=False)
+    line = text.split("\n", 1)[0].lstrip("\ufeff").rstrip("\r")
+    if delimiter == "\t":
+        return [n.strip() for n in line.split("\t")]
+    return [n.strip() for n in next(csv.reader(io.StringIO(line), delimiter=delimiter))]
+
+
+_CSV_ERROR = re.compile(r"column #(\d+): (?:Row #(\d+): )?(.*)", re.S)
+
+
+def explain_csv_error(exc: pa.ArrowInvalid, names: list[str]) -> str:
+    """Turn a pyarrow CSV conversion error into 'column NAME, row N: problem'."""
+    text = str(exc)
+    match = _CSV_ERROR.search(text)
+    if not match:
+        return text.splitlines()[0] if text else repr(exc)
+    index, row, problem = int(match.group(1)), match.group(2), match.group(3).strip()
+    name = names[index] if index < len(names) else f"#{index}"
+    return f"column {name}, line {row}: {problem}" if row else f"column {name}: {problem}"
+
+
+def stream_delimited(
+    open_stream: Callable[[], pa.NativeFile],
+    *,
+    spec: TableSpec,
+    url: str,
+    out: Output,
+    encoding: str,
+    parse_options: pcsv.ParseOptions,
+    transform: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None,
+    progress: RowProgress | None = None,
+    block_size: int = 16 << 20,
+) -> ParseReport:
+    """Parse a delimited file batch by batch with declared column types and write Parquet.
+
+    Memory is bounded by ``block_size`` and the row-group size, not by the file's size.
+    """
+    with open_stream() as head:
+        names = read_header(head, "utf-8-sig" if encoding == "utf-8" else encoding, parse_options.delimiter)
+    resolved = spec.resolve(names, url)
+    types = {f.name: f.type for f in resolved.schema if f.name in names}
+    read_options = pcsv.ReadOptions(block_size=block_size, encoding=encoding, use_threads=True)
+    convert_options = pcsv.ConvertOptions(
+        column_types=types,
+        null_values=[""],
+        strings_can_be_null=True,
+        true_values=["1", "Y", "y", "true", "TRUE"],
+        false_values=["0", "N", "n", "false", "FALSE"],
+    )
+    sink = ParquetSink(out, resolved.schema, progress)
+    try:
+        with open_stream() as stream:
+            reader = pcsv.open_csv(
+                stream,
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+            for batch in reader:
+                sink.write(transform(batch) if transform else batch)
+    except pa.ArrowInvalid as exc:
+        raise SchemaError(spec.source, url, explain_csv_error(exc, names)) from exc
+    except UnicodeDecodeError as exc:
+        raise ContentError(spec.source, url, f"cannot decode the file as {encoding}: {exc.reason}") from exc
+    finally:
+        sink.close()
+    if sink.rows == 0:
+        raise IncompleteError(spec.source, url, "empty result: the file has a header but no rows")
+    return ParseReport(sink.rows, resolved.schema, resolved.unknown, resolved.missing)
