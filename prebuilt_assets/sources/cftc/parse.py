@@ -38,6 +38,7 @@ from prebuilt_assets.sources.cftc.settings import (
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 _LABELS = {normalise_label(c.label): c for c in FCM_COLUMNS}
+_HEADER_MARKERS = {normalise_label("Registered As"), normalise_label(FCM_COLUMNS[0].label)}
 _AMOUNT = re.compile(r"\(?-?[\d,]+(?:\.\d+)?\)?")
 
 
@@ -81,6 +82,9 @@ def read_fcm_workbook(path: Path, report_month: date, source_url: str | None = N
     sheets = workbook.sheetnames
     try:
         for sheet in workbook.worksheets:
+            # Read-only sheets trust the file's <dimension>, which some writers get wrong and
+            # which would cut rows short; without it each row is as long as its last cell.
+            sheet.reset_dimensions()
             header = _find_header(sheet, where)
             if header is not None:
                 return _read_firms(sheet, header, report_month, where)
@@ -120,7 +124,7 @@ def _find_header(sheet: Any, where: str) -> _Header | None:
     with closing(sheet.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True)) as rows:
         for number, cells in enumerate(rows, start=1):
             labels = [normalise_label(cell) for cell in cells]
-            if {"registered as", normalise_label(FCM_COLUMNS[0].label)} & set(labels):
+            if _HEADER_MARKERS & set(labels):
                 return _map_header(number, cells, labels, where)
     return None
 

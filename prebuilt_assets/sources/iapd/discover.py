@@ -96,7 +96,7 @@ def _manifest_entries(manifest: bytes, manifest_url: str) -> list[dict[str, obje
             "declare a User-Agent)",
         )
     try:
-        document = json.loads(manifest)
+        document = json.loads(manifest.removeprefix(b"\xef\xbb\xbf"))
     except ValueError as exc:
         raise SourceFormatError("iapd", manifest_url, f"the manifest is not JSON: {exc}") from exc
     files = document.get("files") if isinstance(document, dict) else None

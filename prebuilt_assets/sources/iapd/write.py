@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from prebuilt_assets.errors import SourceFormatError
 from prebuilt_assets.sources.iapd.parse import FeedMembers, FeedRecord, iter_records, zip_members
-from prebuilt_assets.sources.iapd.schema import FlatTable, flat_table_for
+from prebuilt_assets.sources.iapd.schema import flat_table_for
 from prebuilt_assets.sources.iapd.settings import IapdFeed
 
 DEFAULT_BATCH_ROWS = 10_000
@@ -71,7 +71,11 @@ def write_feed(
             rows: list[tuple[Any, ...]] = []
             for record in iter_records(feed, source_path, source_url):
                 jsonl.write(orjson.dumps(record.data, option=orjson.OPT_APPEND_NEWLINE))
-                rows.append(flat_row(feed, table, record, source_url or source_path.name))
+                try:
+                    rows.append(table.row(record.data, record.generated_on))
+                except ValueError as exc:
+                    where = source_url or source_path.name
+                    raise _bad_value(feed, record, where, source_path.name, exc) from exc
                 if len(rows) >= batch_rows:
                     parquet.write_batch(rows_to_batch(table.schema, rows))
                     rows.clear()
@@ -97,16 +101,14 @@ def write_feed(
     )
 
 
-def flat_row(feed: IapdFeed, table: FlatTable, record: FeedRecord, where: str) -> tuple[Any, ...]:
-    """The typed row of ``record``; a value of the wrong type fails naming the record and attribute."""
-    try:
-        return table.row(record.data, record.generated_on)
-    except ValueError as exc:
-        info = record.data.get("Info")
-        key = info.get("FirmCrdNb") or info.get("indvlPK") if isinstance(info, dict) else None
-        raise SourceFormatError(
-            feed.name, f"{where} member {record.member}", f"record with CRD {key}: {exc}"
-        ) from exc
+def _bad_value(
+    feed: IapdFeed, record: FeedRecord, where: str, file_name: str, exc: ValueError
+) -> SourceFormatError:
+    """The error for a record whose value does not have its documented type."""
+    info = record.data.get("Info")
+    key = (info.get("FirmCrdNb") or info.get("indvlPK")) if isinstance(info, dict) else None
+    location = where if record.member == file_name else f"{where} member {record.member}"
+    return SourceFormatError(feed.name, location, f"record with CRD {key}: {exc}")
 
 
 def rows_to_batch(schema: pa.Schema, rows: list[tuple[Any, ...]]) -> pa.RecordBatch:

@@ -88,3 +88,18 @@ def test_firewall_block_page_instead_of_the_manifest_fails_clearly() -> None:
 def test_malformed_manifests_fail_clearly(body: bytes, problem: str) -> None:
     with pytest.raises(SourceFormatError, match=problem):
         read_manifest(body)
+
+
+def test_a_byte_order_mark_before_the_json_is_tolerated() -> None:
+    manifest = b"\xef\xbb\xbf" + (FIXTURES / "CompilationReports.manifest.json").read_bytes()
+
+    assert read_manifest(manifest).edition_date == date(2026, 12, 2)
+
+
+def test_an_xhtml_block_page_is_recognised_too() -> None:
+    page = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "x"><html><body/></html>'
+    )
+
+    with pytest.raises(SourceFormatError, match="got an HTML page instead of the manifest JSON"):
+        read_manifest(page)
