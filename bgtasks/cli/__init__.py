@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from bgtasks.catalog.cli import sources
 from bgtasks.cli.images import images
 from bgtasks.cli.runs import logs, outputs, run, runs
 from bgtasks.cli.service import init, serve, worker
@@ -22,7 +23,7 @@ def cli() -> None:
     """Background Tasks: run your own Docker images next to your data."""
 
 
-for command in (templates, images, tasks, run, runs, logs, outputs, init, serve, worker):
+for command in (templates, images, tasks, run, runs, logs, outputs, sources, init, serve, worker):
     cli.add_command(command)
 
 

@@ -27,15 +27,13 @@ from bgtasks.registry.runs import RunOverrides
 )
 @click.option("--timeout", type=float, default=None, help="Stop waiting after this many seconds.")
 def run(task: str, env: tuple[str, ...], command: str | None, wait: bool, timeout: float | None) -> None:
-    """Run a task once. Exits 0 when the run succeeded, 1 when it failed."""
-    from bgtasks.orchestration.launch import in_process_workspace, launch_task
+    """Run a task once (a prebuilt task too). Exits 0 when the run succeeded, 1 when it failed."""
     from bgtasks.orchestration.results import run_view
 
     overrides = validated(RunOverrides, {"env": parse_env(env), "command": parse_command(command)})
     instance = context.instance()
     services = context.services()
-    with in_process_workspace(instance) as workspace:
-        submitted = launch_task(instance, workspace, task, overrides)
+    submitted = _launch(instance, task, overrides)
     click.echo(f"run {submitted.run_id} of task {task}: {submitted.status.value}")
     if not wait:
         return
@@ -51,6 +49,33 @@ def run(task: str, env: tuple[str, ...], command: str | None, wait: bool, timeou
         view = run_view(instance, services, submitted.run_id)
     _print_view(view)
     sys.exit(0 if view.status == "SUCCESS" else 1)
+
+
+def _launch(instance: Any, task: str, overrides: RunOverrides) -> Any:
+    from bgtasks.orchestration.launch import (
+        PREBUILT_LOCATION_NAME,
+        in_process_workspace,
+        launch_job,
+        launch_task,
+    )
+    from bgtasks.orchestration.tags import TASK_TAG, TRIGGER_TAG
+    from bgtasks.registry.prebuilt import get_prebuilt, is_prebuilt
+
+    if not is_prebuilt(task):
+        with in_process_workspace(instance) as workspace:
+            return launch_task(instance, workspace, task, overrides)
+    prebuilt = get_prebuilt(task)
+    if overrides.env or overrides.command is not None:
+        raise click.UsageError("a prebuilt task takes no --env or --command")
+    with in_process_workspace(instance, [PREBUILT_LOCATION_NAME]) as workspace:
+        return launch_job(
+            instance,
+            workspace,
+            PREBUILT_LOCATION_NAME,
+            prebuilt.job_name,
+            {},
+            {TASK_TAG: prebuilt.name, TRIGGER_TAG: "manual"},
+        )
 
 
 def _print_view(view: Any) -> None:
@@ -77,10 +102,11 @@ def runs() -> None:
 def list_runs(task: str | None, limit: int, as_json_output: bool) -> None:
     """Newest runs first, of one task or of all."""
     from bgtasks.orchestration.results import task_runs
+    from bgtasks.registry.prebuilt import get_prebuilt, is_prebuilt
 
     services = context.services()
     if task:
-        services.tasks.get(task)
+        get_prebuilt(task) if is_prebuilt(task) else services.tasks.get(task)
     views = task_runs(context.instance(), services, task, limit)
     if as_json_output:
         as_json([view.to_json() for view in views])

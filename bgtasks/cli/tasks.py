@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from dataclasses import asdict
 from typing import Any
 
 import click
@@ -25,30 +26,49 @@ def _task_json(task: Task) -> dict[str, Any]:
 
 
 @tasks.command("list")
+@click.option("--no-prebuilt", is_flag=True, help="Leave out the prebuilt public-data tasks.")
 @json_option
-def list_tasks(as_json_output: bool) -> None:
-    """List tasks with their schedule and next run time."""
+def list_tasks(no_prebuilt: bool, as_json_output: bool) -> None:
+    """List tasks with their schedule and next run time, then the prebuilt tasks."""
+    from bgtasks.registry.prebuilt import list_prebuilt
+
     found = context.services().tasks.list()
+    prebuilt = [] if no_prebuilt else list_prebuilt()
     if as_json_output:
-        as_json([_task_json(task) for task in found])
+        as_json(
+            [{"kind": "task", **_task_json(task)} for task in found]
+            + [{"kind": "prebuilt", **asdict(task)} for task in prebuilt]
+        )
         return
-    table(
-        ["name", "image", "template", "schedule", "next run", "after", "enabled", "owner", "rev"],
+    rows = [
         [
-            [
-                task.name,
-                task.image,
-                task.template,
-                f"{task.schedule} ({task.timezone})" if task.schedule else "-",
-                epoch_text(task.next_run_at),
-                task.run_after or "-",
-                "yes" if task.enabled else "no",
-                task.owner,
-                task.revision,
-            ]
-            for task in found
-        ],
-    )
+            task.name,
+            "task",
+            task.image,
+            task.template,
+            f"{task.schedule} ({task.timezone})" if task.schedule else "-",
+            epoch_text(task.next_run_at),
+            task.run_after or "-",
+            "yes" if task.enabled else "no",
+            task.owner,
+        ]
+        for task in found
+    ]
+    rows += [
+        [
+            task.name,
+            "prebuilt",
+            f"source {task.source}",
+            "-",
+            f"{task.cron} ({task.timezone})",
+            "schedule stopped by default",
+            "-",
+            "-",
+            "bgtasks",
+        ]
+        for task in prebuilt
+    ]
+    table(["name", "kind", "image", "template", "schedule", "next run", "after", "enabled", "owner"], rows)
 
 
 @tasks.command("show")

@@ -1,14 +1,15 @@
-"""Launching a task run from our own edges (CLI, REST API), through Dagster's normal path.
+"""Launching runs from our own edges (CLI, REST API), through Dagster's normal path.
 
-The run is created like ``dagster job launch`` creates it and submitted to the instance's run
+A run is created like ``dagster job launch`` creates it and submitted to the instance's run
 coordinator, so it is pinned, tagged, guarded and launched exactly like a run from the UI.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from dagster import DagsterInstance, DagsterRun
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
@@ -17,25 +18,36 @@ from dagster._core.utils import make_new_run_id
 from dagster._core.workspace.context import BaseWorkspaceRequestContext, WorkspaceProcessContext
 from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 
+from bgtasks.errors import NotFound
 from bgtasks.orchestration.pinning import pin_run, run_config_for, spec_tags
 from bgtasks.orchestration.tags import JOB_NAME, PARTITION_TAG, TRIGGER_TAG
 from bgtasks.registry.runs import RunOverrides
 from bgtasks.services import services_for
 
 LOCATION_NAME = "bgtasks"
-DEFINITIONS_MODULE = "bgtasks.orchestration.definitions"
+PREBUILT_LOCATION_NAME = "prebuilt_assets"
+# Code locations as workspace.yaml names them: name -> module holding `defs`.
+LOCATIONS = {
+    LOCATION_NAME: "bgtasks.orchestration.definitions",
+    PREBUILT_LOCATION_NAME: "prebuilt_assets.definitions",
+}
 
 
 @contextmanager
-def in_process_workspace(instance: DagsterInstance) -> Iterator[BaseWorkspaceRequestContext]:
-    """The ``bgtasks`` code location loaded in this process, named as workspace.yaml names it."""
-    origin = InProcessCodeLocationOrigin(
-        LoadableTargetOrigin(
-            executable_path=sys.executable, module_name=DEFINITIONS_MODULE, attribute="defs"
-        ),
-        location_name=LOCATION_NAME,
-    )
-    with WorkspaceProcessContext(instance, InProcessWorkspaceLoadTarget(origin)) as process_context:
+def in_process_workspace(
+    instance: DagsterInstance, locations: Sequence[str] = (LOCATION_NAME,)
+) -> Iterator[BaseWorkspaceRequestContext]:
+    """Code locations loaded in this process, named as workspace.yaml names them."""
+    origins = [
+        InProcessCodeLocationOrigin(
+            LoadableTargetOrigin(
+                executable_path=sys.executable, module_name=LOCATIONS[name], attribute="defs"
+            ),
+            location_name=name,
+        )
+        for name in locations
+    ]
+    with WorkspaceProcessContext(instance, InProcessWorkspaceLoadTarget(origins)) as process_context:
         yield process_context.create_request_context()
 
 
@@ -49,46 +61,39 @@ def launch_task(
     """Create and submit a run of ``task_name``. Unknown tasks and bad overrides change nothing."""
     services = services_for(instance)
     services.tasks.get(task_name)  # NotFound before anything is created
-    overrides = overrides or RunOverrides()
-    run_config = run_config_for(overrides)
+    run_config = run_config_for(overrides or RunOverrides())
     # Pinned before the run exists, so its tags are written with it (one storage write less).
     run_id = make_new_run_id()
     spec = pin_run(services, run_id, task_name, run_config)
-    code_location = workspace.get_code_location(LOCATION_NAME)
-    repository = next(iter(code_location.get_repositories().values()))
-    remote_job = repository.get_full_job(JOB_NAME)
-    plan = code_location.get_execution_plan(
-        remote_job, run_config, step_keys_to_execute=None, known_state=None, instance=instance
-    )
+    run_tags = {TRIGGER_TAG: "manual", **(tags or {}), **spec_tags(spec), PARTITION_TAG: task_name}
     try:
-        run = _create_run(
-            instance,
-            code_location,
-            repository,
-            remote_job,
-            plan,
-            run_id,
-            run_config,
-            {
-                **remote_job.tags,
-                TRIGGER_TAG: "manual",
-                **(tags or {}),
-                **spec_tags(spec),
-                PARTITION_TAG: task_name,
-            },
-        )
+        return launch_job(instance, workspace, LOCATION_NAME, JOB_NAME, run_config, run_tags, run_id=run_id)
     except BaseException:
         services.runs.unpin(run_id)
         raise
-    return instance.submit_run(run.run_id, workspace)
 
 
-def _create_run(
-    instance, code_location, repository, remote_job, plan, run_id, run_config, tags
+def launch_job(
+    instance: DagsterInstance,
+    workspace: BaseWorkspaceRequestContext,
+    location_name: str,
+    job_name: str,
+    run_config: Mapping[str, Any],
+    tags: Mapping[str, str],
+    run_id: str | None = None,
 ) -> DagsterRun:
-    return instance.create_run(
-        job_name=JOB_NAME,
-        run_id=run_id,
+    """Create a run of any job in the workspace and submit it to the run coordinator."""
+    code_location = workspace.get_code_location(location_name)
+    repository = next(iter(code_location.get_repositories().values()))
+    if not repository.has_job(job_name):
+        raise NotFound(f"job {job_name!r} does not exist in code location {location_name!r}", field="job")
+    remote_job = repository.get_full_job(job_name)
+    plan = code_location.get_execution_plan(
+        remote_job, run_config, step_keys_to_execute=None, known_state=None, instance=instance
+    )
+    run = instance.create_run(
+        job_name=job_name,
+        run_id=run_id or make_new_run_id(),
         run_config=run_config,
         resolved_op_selection=None,
         step_keys_to_execute=plan.execution_plan_snapshot.step_keys_to_execute,
@@ -96,7 +101,7 @@ def _create_run(
         status=None,
         root_run_id=None,
         parent_run_id=None,
-        tags=tags,
+        tags={**remote_job.tags, **tags},
         job_snapshot=remote_job.job_snapshot,
         execution_plan_snapshot=plan.execution_plan_snapshot,
         parent_job_snapshot=remote_job.parent_job_snapshot,
@@ -106,3 +111,4 @@ def _create_run(
         asset_check_selection=None,
         asset_graph=repository.asset_graph,
     )
+    return instance.submit_run(run.run_id, workspace)

@@ -6,11 +6,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.storage.dagster_run import RunRecord
 
 from bgtasks.errors import NotFound
-from bgtasks.orchestration.tags import JOB_NAME, PARTITION_TAG, TRIGGER_TAG
+from bgtasks.orchestration.tags import JOB_NAME, PARTITION_TAG, TASK_TAG, TRIGGER_TAG
+from bgtasks.registry.prebuilt import is_prebuilt
 from bgtasks.services import Services
 
 
@@ -42,12 +43,12 @@ class RunView:
         return asdict(self)
 
 
-def _view(record: RunRecord, services: Services) -> RunView:
+def _view(instance: DagsterInstance, record: RunRecord, services: Services) -> RunView:
     run = record.dagster_run
     mine = services.runs.find(run.run_id)
     return RunView(
         run_id=run.run_id,
-        task_name=run.tags.get(PARTITION_TAG),
+        task_name=run.tags.get(PARTITION_TAG) if run.job_name == JOB_NAME else run.tags.get(TASK_TAG),
         status=run.status.value,
         trigger=run.tags.get(TRIGGER_TAG),
         created_at=record.create_timestamp.timestamp(),
@@ -58,24 +59,47 @@ def _view(record: RunRecord, services: Services) -> RunView:
         duration_seconds=mine.duration_seconds if mine else None,
         peak_memory_bytes=mine.peak_memory_bytes if mine else None,
         outputs=list(mine.outputs or []) if mine else [],
-        message=mine.message if mine else None,
+        message=mine.message if mine else _failure_message(instance, record),
     )
+
+
+def _failure_message(instance: DagsterInstance, record: RunRecord) -> str | None:
+    """For runs bgtasks keeps no record of (prebuilt tasks): the error of the failed step or run."""
+    if record.dagster_run.status != DagsterRunStatus.FAILURE:
+        return None
+    failures = instance.all_logs(
+        record.dagster_run.run_id, of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE}
+    )
+    for entry in failures:
+        data = entry.dagster_event.event_specific_data if entry.dagster_event else None
+        error = getattr(data, "error", None)
+        if error is not None:
+            return error.message.strip()
+    return failures[-1].dagster_event.message if failures and failures[-1].dagster_event else None
+
+
+def _is_task_run(record: RunRecord) -> bool:
+    run = record.dagster_run
+    return run.job_name == JOB_NAME or is_prebuilt(run.tags.get(TASK_TAG, ""))
 
 
 def run_view(instance: DagsterInstance, services: Services, run_id: str) -> RunView:
     records = instance.get_run_records(RunsFilter(run_ids=[run_id]), limit=1)
-    if not records or records[0].dagster_run.job_name != JOB_NAME:
+    if not records or not _is_task_run(records[0]):
         raise NotFound(f"run {run_id!r} does not exist", field="run_id")
-    return _view(records[0], services)
+    return _view(instance, records[0], services)
 
 
 def task_runs(
     instance: DagsterInstance, services: Services, task_name: str | None, limit: int = 20
 ) -> list[RunView]:
-    """Newest runs first, of one task or of all tasks."""
-    tags = {PARTITION_TAG: task_name} if task_name else {}
-    records = instance.get_run_records(RunsFilter(job_name=JOB_NAME, tags=tags), limit=limit)
-    return [_view(record, services) for record in records]
+    """Newest runs first, of one task (user or prebuilt) or of all user tasks."""
+    if task_name and is_prebuilt(task_name):
+        runs_filter = RunsFilter(tags={TASK_TAG: task_name})
+    else:
+        runs_filter = RunsFilter(job_name=JOB_NAME, tags={PARTITION_TAG: task_name} if task_name else {})
+    records = instance.get_run_records(runs_filter, limit=limit)
+    return [_view(instance, record, services) for record in records]
 
 
 def run_dir(services: Services, run_id: str) -> Path:

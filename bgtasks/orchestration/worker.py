@@ -34,6 +34,7 @@ def _preload_code() -> None:
     import docker  # noqa: F401
 
     import bgtasks.orchestration.definitions  # noqa: F401  the code location: job, op, sensors
+    import prebuilt_assets.definitions  # noqa: F401  the prebuilt fetchers' code location
 
 
 def _prewarm_storage(instance: DagsterInstance) -> None:

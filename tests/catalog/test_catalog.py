@@ -12,7 +12,10 @@ from bgtasks.errors import InvalidInput, NotFound
 from tests.catalog.conftest import publish_table, table
 
 
-def test_version_ids_sort_by_time_and_never_repeat():
+def test_version_ids_sort_by_time_and_never_repeat(monkeypatch):
+    import bgtasks.catalog.models as models
+
+    monkeypatch.setattr(models, "_last_stamp", "")  # ids made earlier in this process are later than `now`
     now = datetime(2026, 12, 2, 5, 12, 44, 318000, tzinfo=UTC)
     ids = [new_version_id(now) for _ in range(5)] + [new_version_id(now + timedelta(seconds=1))]
     assert ids == sorted(ids)
