@@ -127,7 +127,7 @@ def measure(count: int, repeats: int) -> dict[str, float]:
 
         instance = get_instance()
         # Runs are only submitted here, never started: no run worker, no queue room.
-        instance.run_coordinator._max_concurrent_runs = 0  # noqa: SLF001
+        instance.run_coordinator._max_concurrent_runs = 0
         services = services_for(instance)
         services.templates.seed_defaults()
         bulk_register(services, instance, count)
