@@ -13,10 +13,14 @@ if TYPE_CHECKING:
 
 
 def instance() -> DagsterInstance:
+    import os
+
     from bgtasks.orchestration.instance import get_instance
     from bgtasks.settings import get_settings
 
     home = get_settings().home
+    # Dagster and every process we start (daemon, code servers, run workers) read DAGSTER_HOME.
+    os.environ["DAGSTER_HOME"] = str(home)
     if not (home / "dagster.yaml").exists():
         raise EngineUnavailable(
             f"no dagster.yaml in DAGSTER_HOME={home}: set DAGSTER_HOME to your bgtasks instance "

@@ -48,7 +48,11 @@ def worker() -> None:
     from bgtasks.orchestration.worker import RunWorker
     from bgtasks.settings import get_settings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("bgtasks")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     RunWorker(context.instance(), get_settings().worker_socket_path).serve_forever()
 
 

@@ -179,8 +179,9 @@ class Container:
         """Raw stdout+stderr bytes as the task writes them, until the container stops."""
         return self._container.logs(stream=True, follow=True, stdout=True, stderr=True)
 
-    def stats(self) -> Iterator[dict[str, Any]]:
-        return self._container.stats(stream=True, decode=True)
+    def stats_once(self) -> dict[str, Any]:
+        """One resource sample, answered at once (not after the engine's 1 s sampling delay)."""
+        return self._container.stats(stream=False, one_shot=True)
 
     def wait(self, timeout: float | None = None) -> int:
         result = self._container.wait(timeout=timeout)

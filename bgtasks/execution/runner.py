@@ -52,22 +52,33 @@ def split_lines(chunks: Iterator[bytes]) -> Iterator[str]:
 
 
 class _PeakMemory:
-    """Follows the engine's stats stream in a thread and keeps the highest memory usage seen."""
+    """Samples the container's memory in a thread and keeps the highest figure seen.
+
+    On cgroup v1 each sample carries the cgroup's high-water mark (``max_usage``), so the last sample
+    before exit is the true peak; samples start fast (50 ms) for short tasks and slow down to 2 s.
+    """
 
     def __init__(self, container: Container) -> None:
         self.peak: int | None = None
+        self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._follow, args=(container,), daemon=True)
         self._thread.start()
 
     def _follow(self, container: Container) -> None:
-        try:
-            for sample in container.stats():
-                memory = sample.get("memory_stats") or {}
-                usage = max(int(memory.get("max_usage") or 0), int(memory.get("usage") or 0))
-                if usage:
-                    self.peak = max(self.peak or 0, usage)
-        except Exception:
-            return  # stats end with the container; a failure here only costs the figure
+        delay = 0.05
+        while not self._stopped.is_set():
+            try:
+                memory = container.stats_once().get("memory_stats") or {}
+            except Exception:
+                return  # the container is gone; a failure here only costs the figure
+            usage = max(int(memory.get("max_usage") or 0), int(memory.get("usage") or 0))
+            if usage:
+                self.peak = max(self.peak or 0, usage)
+            self._stopped.wait(delay)
+            delay = min(delay * 2, 2.0)
+
+    def stop(self) -> None:
+        self._stopped.set()
 
 
 def _pump_lines(container: Container, lines: queue.Queue) -> None:
@@ -130,6 +141,7 @@ def run_container(
             tail.append(line)
             on_line(line)
         exit_code = container.wait(timeout=60)
+        memory.stop()
         duration = time.monotonic() - started
         # Only a failed exit needs the engine's verdict (OOM kill); success skips one API call.
         oom_killed = exit_code != 0 and container.state().oom_killed

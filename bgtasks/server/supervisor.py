@@ -1,4 +1,5 @@
-"""``bgtasks serve``: starts the warm run worker, the Dagster daemon and the web UI, and watches them.
+"""``bgtasks serve``: starts the code servers, the warm run worker, the Dagster daemon and the web UI,
+and watches them.
 
 If any of them exits, the others are stopped and ``serve`` exits non-zero with the name of the one
 that ended: a half-running service is worse than a stopped one.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgtasks.orchestration.worker_client import WorkerUnavailable, ask_worker
+from bgtasks.server.code_servers import locations_of, server_command, wait_until_serving, write_grpc_workspace
 from bgtasks.settings import get_settings
 
 BIN = Path(sys.executable).parent
@@ -42,21 +44,26 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._request_stop)
         signal.signal(signal.SIGINT, self._request_stop)
         try:
+            locations = locations_of(self._workspace)
+            for location in locations:
+                self._start(
+                    f"code server {location.name}", server_command(BIN / "dagster", settings.home, location)
+                )
             self._start("run worker", [str(BIN / "bgtasks"), "worker"])
+            wait_until_serving(settings.home, locations, timeout=180, still_alive=self._check_alive)
+            workspace = write_grpc_workspace(settings.home, locations)
             self._wait_for_worker(settings.worker_socket_path)
-            self._start("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(self._workspace)])
-            self._start(
-                "web UI",
-                [
-                    str(BIN / "dagster-webserver"),
-                    "-h",
-                    settings.host,
-                    "-p",
-                    str(settings.port),
-                    "-w",
-                    str(self._workspace),
-                ],
-            )
+            self._start("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)])
+            web_ui = [
+                str(BIN / "dagster-webserver"),
+                "-h",
+                settings.host,
+                "-p",
+                str(settings.port),
+                "-w",
+                str(workspace),
+            ]
+            self._start("web UI", web_ui)
             url = f"http://{settings.host}:{settings.port}"
             self._wait_for_http(url + "/server_info")
             print(
