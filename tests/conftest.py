@@ -39,13 +39,11 @@ def event_messages(instance, run_id: str) -> list[str]:
     ]
 
 
-def write_instance_config(home: Path, storage: str | None = None) -> None:
-    """dagster.yaml for a test instance: the project's own config, plus optional storage."""
-    config = (PROJECT_ROOT / "dagster.yaml").read_text()
-    if storage:
-        config += "\n" + storage
+def write_instance_config(home: Path, postgres: bool = False) -> None:
+    """dagster.yaml for a test instance: the project's own (SQLite), or deploy/postgres's."""
+    source = PROJECT_ROOT / ("deploy/postgres/dagster.yaml" if postgres else "dagster.yaml")
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(config)
+    (home / "dagster.yaml").write_text(source.read_text())
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ def test_registry_tables_and_dagster_runs_share_one_postgres_database(
     tmp_path, monkeypatch, postgres_url, test_image
 ):
     home = tmp_path / "home"
-    write_instance_config(home, f"storage:\n  postgres:\n    postgres_url: {postgres_url}\n")
+    write_instance_config(home, postgres=True)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("BGTASKS_POSTGRES_URL", postgres_url)
     reset_process_state()
     from bgtasks.orchestration.definitions import defs
     from bgtasks.orchestration.instance import get_instance
