@@ -110,8 +110,8 @@ def test_cpu_quota_of_a_quarter_core_slows_a_busy_loop(docker_engine, spec, tmp_
     full_iterations, full_cores = busy(1.0)
     quarter_iterations, quarter_cores = busy(0.25)
     assert quarter_cores <= 0.30, f"the quota let the loop use {quarter_cores:.2f} cores"
-    if full_cores > 0.35:  # the machine gave the unlimited loop more than the quota: it must show
-        assert quarter_iterations < full_iterations * 0.6, (full_iterations, quarter_iterations, full_cores)
+    if full_cores >= 0.5:  # the machine gave the unlimited loop at least twice the quota: it must show
+        assert quarter_iterations < full_iterations * 0.75, (full_iterations, quarter_iterations, full_cores)
 
 
 def test_container_has_no_privileges_capabilities_network_or_docker_socket(docker_engine, spec, tmp_path):
