@@ -36,6 +36,16 @@ DAGSTER = str(BIN / "dagster")
 LOCATION = {"repositoryLocationName": "bgtasks", "repositoryName": "__repository__"}
 JOB_SELECTOR = {**LOCATION, "jobName": "background_task"}
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on Error { message }
+  }
+}
+"""
 STARTUP_SECONDS = 180  # webserver and daemon each import Dagster and start a code server; slow under load
 T = TypeVar("T")
 
@@ -188,36 +198,29 @@ class Server:
     # GraphQL, as the UI sends it
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The answer's data. Errors raised inside resolvers come back as PythonError data, with
+        HTTP status 500 (dagster-webserver's choice): the data is still the answer to check."""
         response = self._graphql.post(
             f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
         )
-        response.raise_for_status()
-        body = response.json()
-        if body.get("errors"):
-            pytest.fail(f"GraphQL errors: {body['errors']}")
+        try:
+            body = response.json()
+        except ValueError:
+            response.raise_for_status()
+            raise
+        if body.get("errors") or "data" not in body:
+            pytest.fail(f"GraphQL request failed (HTTP {response.status_code}): {body}")
         return body["data"]
+
+    def launch(self, task: str) -> dict[str, Any]:
+        """Launch ``task`` the way the UI's launchpad does; return launchRun's answer, whatever it is."""
+        tags = [{"key": "dagster/partition", "value": task}]
+        params = {"selector": JOB_SELECTOR, "runConfigData": {}, "executionMetadata": {"tags": tags}}
+        return self.graphql(LAUNCH, {"params": params})["launchRun"]
 
     def launch_run(self, task: str) -> str:
         """Launch ``task`` the way the UI's launchpad does; return the run id."""
-        data = self.graphql(
-            """
-            mutation Launch($params: ExecutionParams!) {
-              launchRun(executionParams: $params) {
-                __typename
-                ... on LaunchRunSuccess { run { runId } }
-                ... on PythonError { message }
-                ... on Error { message }
-              }
-            }
-            """,
-            {
-                "params": {
-                    "selector": JOB_SELECTOR,
-                    "runConfigData": {},
-                    "executionMetadata": {"tags": [{"key": "dagster/partition", "value": task}]},
-                }
-            },
-        )["launchRun"]
+        data = self.launch(task)
         assert data["__typename"] == "LaunchRunSuccess", data
         return data["run"]["runId"]
 
@@ -379,6 +382,8 @@ class Server:
     def stop(self) -> list[str]:
         """Stop serve like Ctrl-C does; return what it left behind (and clean that up)."""
         problems: list[str] = []
+        if self.process is not None and self.process.pid not in processes_with_home(self.home):
+            problems.append("the leftover check cannot see serve's processes: it would find nothing")
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:

@@ -114,3 +114,19 @@ def test_the_warm_worker_forks_the_run_process(server):
     server.release_gate(run_id)
     assert server.wait_for_run(run_id)["status"] == "SUCCESS"
     wait_until(lambda: not Path(f"/proc/{run_pid}").exists(), 10, f"run process {run_pid} to be reaped")
+
+
+def test_bgtasks_run_hands_its_run_to_the_warm_worker_and_waits(server):
+    name = unique("cli-run")
+    server.create_task(name, TEST_IMAGE, command=["sh", "-c", "echo from the cli > /bgtasks/output/cli.txt"])
+
+    result = server.cli("run", name)
+
+    lines = result.stdout.splitlines()
+    assert "status: SUCCESS" in lines
+    expected = b"from the cli\n"
+    assert f"output: cli.txt  {len(expected)} bytes  sha256 {hashlib.sha256(expected).hexdigest()}" in lines
+    run = server.run(lines[0].split()[1])
+    assert run["tags"]["bgtasks/launcher"] == "warm"
+    assert run["tags"]["bgtasks/trigger"] == "manual"
+    assert run["tags"]["bgtasks/task_revision"] == "1"

@@ -28,6 +28,10 @@ def test_a_task_created_while_serving_is_a_partition_at_once_and_gone_when_delet
     deleted = time.monotonic()
     wait_until(lambda: name not in server.partition_keys(), 3, f"partition {name} to go")
     assert time.monotonic() - deleted <= 3
+    refused = server.launch(name)
+    assert refused["__typename"] == "PythonError", refused
+    assert f"task '{name}' does not exist" in refused["message"]
+    assert [run["status"] for run in server.runs_of(name)] == ["FAILURE", "SUCCESS"]
 
 
 def test_a_running_run_keeps_its_definition_when_the_task_changes(server):

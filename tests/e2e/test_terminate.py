@@ -43,3 +43,4 @@ def test_terminate_cancels_the_run_and_removes_its_container(server, terminate):
 
     assert server.wait_for_run(run_id, timeout=15)["status"] == "CANCELED"
     assert server.containers_of_run(run_id) == []
+    assert server.services.runs.get(run_id).message == "terminated on request"  # what `runs show` prints
