@@ -72,6 +72,8 @@ def test_dagster_job_launch_goes_through_the_same_pinning(server):
             "launch",
             "-w",
             "workspace.yaml",
+            "-l",  # named, as it must be once workspace.yaml holds more than one code location
+            "bgtasks",
             "-j",
             "background_task",
             "--tags",
