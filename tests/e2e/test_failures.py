@@ -35,9 +35,11 @@ def failed_runs(server) -> dict[str, FailedRun]:
     tasks = {"gone": unique("gone"), "memory": unique("hog"), "time": unique("sleeper")}
     tag = f"bgtasks/e2e-{tasks['gone']}:1"
     build_throwaway_image(server.docker, tag)
-    server.services.images.register(tag)
-    server.create_task(tasks["gone"], tag, command=["echo", "never"])
-    server.docker.images.remove(tag)  # the engine forgets it after it was registered
+    try:
+        server.services.images.register(tag)
+        server.create_task(tasks["gone"], tag, command=["echo", "never"])
+    finally:
+        server.docker.images.remove(tag)  # the engine forgets it after it was registered
     server.create_task(tasks["memory"], TEST_IMAGE, command=["memhog", "200"], template=memory_template)
     server.create_task(
         tasks["time"], TEST_IMAGE, command=["sh", "-c", "echo sleeping; sleep 60"], template=time_template
