@@ -1,4 +1,4 @@
-"""One real ``bgtasks serve`` per session (warm worker, daemon, webserver) and ways to talk to it.
+"""One real ``bgtasks serve`` for the whole e2e tier (warm worker, daemon, webserver) and ways to talk to it.
 
 The service runs in its own temporary DAGSTER_HOME on a free port, exactly as a user starts it.
 Tests reach it the way users do: GraphQL over HTTP, the ``bgtasks`` and ``dagster`` commands, and
