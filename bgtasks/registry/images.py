@@ -37,9 +37,10 @@ def check_save_archive(path: Path) -> list[str]:
             handle = archive.extractfile(member)
             manifest = json.load(handle) if handle else None
     except (tarfile.TarError, KeyError, json.JSONDecodeError, EOFError, OSError) as exc:
+        # tarfile's ReadError for "r:*" lists every compression it tried, one per line: errors are one line.
+        reason = "not a tar file" if isinstance(exc, tarfile.ReadError) else " ".join(str(exc).split())
         raise InvalidInput(
-            f"not a docker save archive ({exc.__class__.__name__}: {exc}); create one with "
-            "'docker save NAME:TAG -o image.tar'",
+            f"not a docker save archive ({reason}); create one with 'docker save NAME:TAG -o image.tar'",
             field="archive",
         ) from exc
     if not isinstance(manifest, list) or not manifest:
