@@ -10,7 +10,7 @@ virtual disks measured here, and a run makes dozens):
   statement (a sync each); we copy a file already initialised once per Dagster version instead.
 
 Configured in dagster.yaml as ``storage: custom: {module: bgtasks.db.dagster_sqlite, class:
-TunedSqliteStorage}``; ``base_dir`` defaults to $DAGSTER_HOME, where Dagster keeps its SQLite files.
+TunedSqliteStorage, config: {base_dir: {env: DAGSTER_HOME}}}``: where Dagster keeps its SQLite files.
 """
 
 from __future__ import annotations

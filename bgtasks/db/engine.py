@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -30,6 +31,8 @@ def registry_url(settings: Settings, instance: DagsterInstance | None = None) ->
         postgres_url = getattr(instance.run_storage, "postgres_url", None)
         if postgres_url:
             return str(postgres_url)
+        # Beside Dagster's own SQLite files, in the instance's directory.
+        return f"sqlite:///{Path(instance.root_directory).resolve() / 'bgtasks.db'}"
     return f"sqlite:///{settings.home / 'bgtasks.db'}"
 
 
@@ -59,8 +62,6 @@ def _create_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            from pathlib import Path
-
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _on_sqlite_connect)

@@ -131,7 +131,16 @@ class Server:
     def instance(self):
         from dagster import DagsterInstance
 
-        return DagsterInstance.from_config(str(self.home))
+        # dagster.yaml resolves its storage directory from DAGSTER_HOME, as in serve's processes.
+        previous = os.environ.get("DAGSTER_HOME")
+        os.environ["DAGSTER_HOME"] = str(self.home)
+        try:
+            return DagsterInstance.from_config(str(self.home))
+        finally:
+            if previous is None:
+                del os.environ["DAGSTER_HOME"]
+            else:
+                os.environ["DAGSTER_HOME"] = previous
 
     @property
     def services(self):
