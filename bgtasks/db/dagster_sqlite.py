@@ -68,7 +68,7 @@ class TemplatedSqliteEventLogStorage(SqliteEventLogStorage):
         return template
 
     def _initdb(self, engine: sa.Engine, for_index_shard: bool = False) -> None:
-        path = engine.url.database
+        path = engine.url.database or ""
         is_run_shard = (
             bool(path) and os.path.basename(path) != f"{INDEX_SHARD_NAME}.db" and not for_index_shard
         )

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 
-TASKS_PARTITIONS = DynamicPartitionsDefinition(name="tasks")
+PARTITIONS_NAME = "tasks"
+TASKS_PARTITIONS = DynamicPartitionsDefinition(name=PARTITIONS_NAME)
 
 
 class DagsterTaskPartitions:
@@ -20,20 +21,20 @@ class DagsterTaskPartitions:
         self._instance = instance
 
     def task_created(self, name: str) -> None:
-        self._instance.add_dynamic_partitions(TASKS_PARTITIONS.name, [name])
+        self._instance.add_dynamic_partitions(PARTITIONS_NAME, [name])
 
     def task_deleted(self, name: str) -> None:
-        if self._instance.has_dynamic_partition(TASKS_PARTITIONS.name, name):
-            self._instance.delete_dynamic_partition(TASKS_PARTITIONS.name, name)
+        if self._instance.has_dynamic_partition(PARTITIONS_NAME, name):
+            self._instance.delete_dynamic_partition(PARTITIONS_NAME, name)
 
     def sync(self, names: Iterable[str]) -> tuple[list[str], list[str]]:
         """Make the partitions exactly ``names``; return (added, removed)."""
         wanted = set(names)
-        present = set(self._instance.get_dynamic_partitions(TASKS_PARTITIONS.name))
+        present = set(self._instance.get_dynamic_partitions(PARTITIONS_NAME))
         added = sorted(wanted - present)
         removed = sorted(present - wanted)
         if added:
-            self._instance.add_dynamic_partitions(TASKS_PARTITIONS.name, added)
+            self._instance.add_dynamic_partitions(PARTITIONS_NAME, added)
         for name in removed:
-            self._instance.delete_dynamic_partition(TASKS_PARTITIONS.name, name)
+            self._instance.delete_dynamic_partition(PARTITIONS_NAME, name)
         return added, removed

@@ -5,6 +5,7 @@ Tasks pin the digest, so re-tagging an image in the engine never changes a task 
 
 from __future__ import annotations
 
+import builtins
 import json
 import tarfile
 import uuid
@@ -61,7 +62,7 @@ class ImageService:
         self._docker = docker_engine
         self._uploads_dir = uploads_dir
 
-    def list(self) -> list[Image]:
+    def list(self) -> builtins.list[Image]:
         with self._engine.connect() as connection:
             rows = connection.execute(sa.select(images).order_by(images.c.reference))
             return [_from_row(row) for row in rows]
@@ -84,7 +85,7 @@ class ImageService:
         info = self._docker().inspect_image(reference)
         return self._record(reference, info, origin="registered")
 
-    def upload(self, chunks: Iterable[bytes], max_bytes: int) -> list[Image]:
+    def upload(self, chunks: Iterable[bytes], max_bytes: int) -> builtins.list[Image]:
         """Stream a ``docker save`` archive to disk (at most ``max_bytes``), load it, record its tags."""
         self._uploads_dir.mkdir(parents=True, exist_ok=True)
         path = self._uploads_dir / f"upload-{uuid.uuid4().hex}.tar"

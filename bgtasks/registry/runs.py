@@ -107,10 +107,11 @@ class RunRecords:
         with self._engine.connect() as connection:
             return [_from_row(row) for row in connection.execute(query)]
 
-    def mark_started(self, run_id: str) -> None:
+    def unpin(self, run_id: str) -> None:
+        """Forget the pin of a run that was never created."""
         with self._engine.begin() as connection:
             connection.execute(
-                task_runs.update().where(task_runs.c.run_id == run_id).values(started_at=utcnow())
+                task_runs.delete().where(task_runs.c.run_id == run_id, task_runs.c.finished_at.is_(None))
             )
 
     def record_result(

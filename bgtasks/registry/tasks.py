@@ -6,6 +6,7 @@ cannot be changed. The image is pinned by digest when the task is created or its
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -61,7 +62,7 @@ class TaskService:
 
     # Reading
 
-    def list(self, *, limit: int | None = None, offset: int = 0) -> list[Task]:
+    def list(self, *, limit: int | None = None, offset: int = 0) -> builtins.list[Task]:
         query = _select_tasks().order_by(tasks.c.name).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -83,7 +84,7 @@ class TaskService:
             raise NotFound(f"task {name!r} does not exist", field="task")
         return _from_row(row)
 
-    def due(self, now: float, limit: int = 10_000) -> list[Task]:
+    def due(self, now: float, limit: int = 10_000) -> builtins.list[Task]:
         """Enabled scheduled tasks whose next fire time has come, oldest first."""
         query = (
             _select_tasks()
@@ -104,7 +105,7 @@ class TaskService:
             )
             return result.rowcount == 1
 
-    def triggered_by(self, name: str) -> list[Task]:
+    def triggered_by(self, name: str) -> builtins.list[Task]:
         """Enabled tasks that run whenever task ``name`` succeeds."""
         query = (
             _select_tasks().where(tasks.c.run_after == name, tasks.c.enabled.is_(True)).order_by(tasks.c.name)

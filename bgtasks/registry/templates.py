@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,7 +51,7 @@ class TemplateService:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
 
-    def list(self) -> list[LaunchTemplate]:
+    def list(self) -> builtins.list[LaunchTemplate]:
         with self._engine.connect() as connection:
             rows = connection.execute(sa.select(launch_templates).order_by(launch_templates.c.name))
             return [_from_row(row) for row in rows]
@@ -125,7 +126,7 @@ class TemplateService:
                 )
             connection.execute(launch_templates.delete().where(launch_templates.c.id == current.id))
 
-    def seed_defaults(self) -> list[str]:
+    def seed_defaults(self) -> builtins.list[str]:
         """Create the shipped templates (small, medium, large) that do not exist yet; return their names."""
         existing = {template.name for template in self.list()}
         created = []
