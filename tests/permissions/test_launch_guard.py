@@ -70,7 +70,7 @@ def test_a_run_without_identity_is_refused_with_what_to_do(setup, monkeypatch):
     _, instance, workspace = setup
     monkeypatch.delenv("BGTASKS_TOKEN", raising=False)
     run = make_run(instance, workspace)
-    with pytest.raises(Unauthenticated, match="carries no identity.*BGTASKS_TOKEN"):
+    with pytest.raises(Unauthenticated, match=r"carries no identity.*BGTASKS_TOKEN"):
         admit(instance, workspace, run)
 
 
