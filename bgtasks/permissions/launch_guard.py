@@ -30,7 +30,7 @@ from bgtasks.orchestration.run_identity import (
     identity_tags,
     signed_identity,
 )
-from bgtasks.orchestration.tags import JOB_NAME, PARTITION_TAG, TASK_TAG
+from bgtasks.orchestration.tags import JOB_NAME, LAUNCHED_BY_TAG, PARTITION_TAG, TASK_TAG
 from bgtasks.permissions.internal_header import IDENTITY_HEADER, read_header
 from bgtasks.permissions.policy import Action, LaunchRequest, Principal, Role, TaskResource, check
 from bgtasks.registry.prebuilt import get_prebuilt, is_prebuilt, list_prebuilt
@@ -84,7 +84,18 @@ class GuardedRunCoordinator(TaskRunCoordinator):
     def admit(self, context: SubmitRunContext) -> dict[str, str]:
         run = context.dagster_run
         services = services_for(self._instance)
-        principal, via, tags = self._identify(context, services)
+        try:
+            principal, via, tags = self._identify(context, services)
+        except BgtasksError as exc:
+            services.audit.record(
+                getattr(exc, "claimed", None) or run.tags.get(LAUNCHED_BY_TAG) or "unknown",
+                Action.TASK_RUN.value,
+                run_target(run),
+                outcome="denied",
+                via=self._path(context),
+                detail={"run_id": run.run_id, "reason": exc.message},
+            )
+            raise
         resource = launch_request(run, services)
         decision = check(principal, Action.TASK_RUN, resource)
         target = f"task:{resource.task.name}" if resource.task else f"job:{run.job_name}"
@@ -140,10 +151,21 @@ class GuardedRunCoordinator(TaskRunCoordinator):
             unauthenticated=True,
         )
 
+    @staticmethod
+    def _path(context: SubmitRunContext) -> str:
+        if context.get_request_header(IDENTITY_HEADER) is not None:
+            return "ui"
+        if is_daemon_process():
+            run = context.dagster_run
+            return next((v for tag, v in INSTIGATOR_TAGS.items() if tag in run.tags), "daemon")
+        return "shell"
+
     def _active_user(self, run: DagsterRun, services: Services, name: str, role: str = "user") -> Principal:
         principal = services.users.active_principal(name)
         if principal is None:
-            raise refuse(run, f"{role} {name!r} is not an active bgtasks user", unauthenticated=True)
+            error = refuse(run, f"{role} {name!r} is not an active bgtasks user", unauthenticated=True)
+            error.claimed = name  # type: ignore[attr-defined]  # the audit log names who it was
+            raise error
         return principal
 
     @staticmethod
@@ -163,6 +185,12 @@ class GuardedRunCoordinator(TaskRunCoordinator):
                 raise refuse(
                     run, f"tag {key!r} is set by bgtasks or Dagster itself; a launch may not bring it"
                 )
+
+
+def run_target(run: DagsterRun) -> str:
+    if run.job_name == JOB_NAME:
+        return f"task:{run.tags.get(PARTITION_TAG, '?')}"
+    return f"task:{run.tags[TASK_TAG]}" if TASK_TAG in run.tags else f"job:{run.job_name}"
 
 
 def is_reserved_tag(key: str) -> bool:

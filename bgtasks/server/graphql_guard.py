@@ -58,7 +58,37 @@ RUNNER_MUTATIONS = {
     "logTelemetry": Action.UI_PREFERENCE,
     "setNuxSeen": Action.UI_PREFERENCE,
 }
-ADMIN_MUTATIONS = ["startSchedule", "stopRunningSchedule", "resetSchedule", "startSensor", "setSensorCursor", "stopSensor", "resetSensor", "sensorDryRun", "scheduleDryRun", "deletePipelineRun", "deleteRun", "reloadRepositoryLocation", "reloadWorkspace", "shutdownRepositoryLocation", "wipeAssets", "reportRunlessAssetEvents", "reportAssetCheckEvaluations", "launchPartitionBackfill", "resumePartitionBackfill", "reexecutePartitionBackfill", "cancelPartitionBackfill", "addDynamicPartition", "deleteDynamicPartitions", "refreshComponentState", "setAutoMaterializePaused", "setConcurrencyLimit", "deleteConcurrencyLimit", "freeConcurrencySlotsForRun", "freeConcurrencySlots"]
+ADMIN_MUTATIONS = [
+    "startSchedule",
+    "stopRunningSchedule",
+    "resetSchedule",
+    "startSensor",
+    "setSensorCursor",
+    "stopSensor",
+    "resetSensor",
+    "sensorDryRun",
+    "scheduleDryRun",
+    "deletePipelineRun",
+    "deleteRun",
+    "reloadRepositoryLocation",
+    "reloadWorkspace",
+    "shutdownRepositoryLocation",
+    "wipeAssets",
+    "reportRunlessAssetEvents",
+    "reportAssetCheckEvaluations",
+    "launchPartitionBackfill",
+    "resumePartitionBackfill",
+    "reexecutePartitionBackfill",
+    "cancelPartitionBackfill",
+    "addDynamicPartition",
+    "deleteDynamicPartitions",
+    "refreshComponentState",
+    "setAutoMaterializePaused",
+    "setConcurrencyLimit",
+    "deleteConcurrencyLimit",
+    "freeConcurrencySlotsForRun",
+    "freeConcurrencySlots",
+]
 # Every mutation of dagster-graphql 1.13 is listed; setAppManagedComponent and
 # deleteAppManagedComponent (a Dagster+ feature) and any mutation a later Dagster adds are not, so
 # they are refused until someone classifies them.
@@ -214,9 +244,9 @@ class GraphQLGuard:
         action = MUTATION_ACTIONS.get(name)
         if action is None:
             raise Refused(403, f"mutation {name} is not allowed: bgtasks does not classify it")
-        self._require(check(principal, action), f"mutation {name}")
-        assert principal is not None
         arguments = argument_values(field, variables)
+        if action != Action.RUN_TERMINATE:
+            self._require(check(principal, action), f"mutation {name}")
         if action == Action.TASK_RUN and not _finds_parent(arguments):
             for key in brought_tags(arguments):
                 if is_reserved_tag(key):
@@ -224,20 +254,27 @@ class GraphQLGuard:
                         403, f"tag {key!r} is set by bgtasks or Dagster itself; a launch may not bring it"
                     )
         if action == Action.RUN_TERMINATE:
-            for run_id in run_ids(arguments):
-                run = self._instance.get_run_by_id(run_id)
-                if run is None:
-                    continue  # Dagster answers RunNotFoundError
-                decision = check(principal, action, run_resource(self._services, run))
-                self._services.audit.record(
-                    principal.name,
-                    action.value,
-                    f"run:{run_id}",
-                    outcome="ok" if decision.allowed else "denied",
-                    via="ui",
-                    detail={} if decision.allowed else {"reason": decision.reason},
-                )
-                self._require(decision, f"mutation {name}")
+            self._check_terminate(principal, name, run_ids(arguments))
+
+    def _check_terminate(self, principal: Principal | None, name: str, ids: list[str]) -> None:
+        """Each run is checked on its own: its launcher, its task's owner or an admin may stop it."""
+        if principal is None:
+            self._require(check(principal, Action.RUN_TERMINATE), f"mutation {name}")
+        assert principal is not None
+        for run_id in ids:
+            run = self._instance.get_run_by_id(run_id)
+            if run is None:
+                continue  # Dagster answers RunNotFoundError
+            decision = check(principal, Action.RUN_TERMINATE, run_resource(self._services, run))
+            self._services.audit.record(
+                principal.name,
+                Action.RUN_TERMINATE.value,
+                f"run:{run_id}",
+                outcome="ok" if decision.allowed else "denied",
+                via="ui",
+                detail={} if decision.allowed else {"reason": decision.reason},
+            )
+            self._require(decision, f"mutation {name}")
 
     def _subscriptions_only(self, receive: Receive) -> Receive:
         async def guarded() -> Message:

@@ -142,7 +142,9 @@ def take_ownership(
     if new_owner != principal.name:
         authorize(server, principal, Action.USER_MANAGE, target=f"task:{name}")
         user = server.services.users.get(new_owner)
-        if not user.active or (Role.TASK_EDITOR.value not in user.roles and Role.ADMIN.value not in user.roles):
+        if not user.active or (
+            Role.TASK_EDITOR.value not in user.roles and Role.ADMIN.value not in user.roles
+        ):
             raise InvalidInput(f"user {new_owner!r} is disabled or lacks TASK_EDITOR", field="owner")
     previous = server.services.tasks.get(name).owner
     task = server.services.tasks.set_owner(name, new_owner)
