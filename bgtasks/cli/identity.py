@@ -7,6 +7,8 @@ can bootstrap the first admin before anyone can sign in. Every change is audited
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from bgtasks.cli import context
@@ -29,9 +31,7 @@ def users() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_admin(name: str, password_stdin: bool) -> None:
     """Create an admin (the first one, typically) and print its password once."""
-    password = (
-        click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else generate_password()
-    )
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else generate_password()
     user = context.services().users.create(name, roles=["ADMIN"], password=password)
     _audit("user.create", f"user:{user.name}", roles=list(user.roles))
     click.echo(f"created admin {user.name}")

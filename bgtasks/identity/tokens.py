@@ -91,7 +91,7 @@ class TokenService:
         now = utcnow()
         expires_at = now + timedelta(days=expires_in_days) if expires_in_days is not None else None
         with self._engine.begin() as connection:
-            token_id = connection.execute(
+            inserted = connection.execute(
                 api_tokens.insert().values(
                     user_id=user.id,
                     name=name,
@@ -100,8 +100,9 @@ class TokenService:
                     created_at=now,
                     expires_at=expires_at,
                 )
-            ).inserted_primary_key[0]
-            row = connection.execute(_select().where(api_tokens.c.id == token_id)).one()
+            ).inserted_primary_key
+            assert inserted is not None
+            row = connection.execute(_select().where(api_tokens.c.id == inserted[0])).one()
         return token, _from_row(row)
 
     def list(self, user_name: str) -> list[ApiToken]:

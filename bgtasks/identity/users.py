@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,7 +104,9 @@ class UserService:
             ids = connection.execute(sa.select(users.c.id).order_by(users.c.name)).scalars().all()
             return [user for user_id in ids if (user := self._load(connection, users.c.id == user_id))]
 
-    def create(self, name: str, roles: list[str] | tuple[str, ...] = (), password: str | None = None) -> User:
+    def create(
+        self, name: str, roles: builtins.list[str] | tuple[str, ...] = (), password: str | None = None
+    ) -> User:
         check_user_name(name)
         wanted = check_roles(roles)
         password_hash = _password_hash(password) if password is not None else None
@@ -115,7 +118,9 @@ class UserService:
                 users.insert().values(
                     name=name, password_hash=password_hash, active=True, created_at=now, updated_at=now
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert user_id is not None
+            user_id = user_id[0]
             for role in wanted:
                 connection.execute(user_roles.insert().values(user_id=user_id, role=role))
             created = self._load(connection, users.c.id == user_id)
@@ -126,7 +131,7 @@ class UserService:
         self,
         name: str,
         *,
-        roles: list[str] | None = None,
+        roles: builtins.list[str] | None = None,
         password: str | None = None,
         active: bool | None = None,
     ) -> User:

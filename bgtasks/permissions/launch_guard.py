@@ -139,11 +139,11 @@ class GuardedRunCoordinator(TaskRunCoordinator):
             return self._active_user(run, services, identity.name), identity.via, {}
         token = os.environ.get(TOKEN_ENV)
         if token:
-            principal = services.tokens.resolve(token.strip())
-            if principal is None:
+            holder = services.tokens.resolve(token.strip())
+            if holder is None:
                 raise refuse(run, f"{TOKEN_ENV} is not a valid API token (unknown, revoked or expired)", True)
             self._check_tags(context)
-            return principal, "shell", self._sign(run, LaunchIdentity(principal.name, "shell"))
+            return holder, "shell", self._sign(run, LaunchIdentity(holder.name, "shell"))
         raise refuse(
             run,
             "it carries no identity. Launch runs from the web UI or the REST API, or from a shell with "

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from urllib.parse import quote, urlsplit
 
 import anyio
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bgtasks.permissions.internal_header import IDENTITY_HEADER, make_header
@@ -128,7 +128,7 @@ class AuthMiddleware:
             target = scope.get("path", "/")
             if scope.get("query_string"):
                 target += "?" + scope["query_string"].decode("latin-1")
-            response = RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+            response: Response = RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         else:
             extra = {"WWW-Authenticate": 'Bearer realm="bgtasks"'} if status == 401 else {}
             response = JSONResponse(error_body(message), status_code=status, headers=extra)

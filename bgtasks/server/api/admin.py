@@ -89,14 +89,18 @@ async def upload_image(request: Request, server: State, principal: Caller) -> li
         raise TooLarge(f"image archive is larger than the limit of {limit} bytes", field="archive")
     stream: AsyncIterator[bytes] = request.stream().__aiter__()
 
-    def chunks() -> Iterator[bytes]:
-        while True:
-            try:
-                yield anyio.from_thread.run(stream.__anext__)
-            except StopAsyncIteration:
-                return
+    async def next_chunk() -> bytes | None:
+        try:
+            return await stream.__anext__()
+        except StopAsyncIteration:
+            return None
 
-    images = await anyio.to_thread.run_sync(server.services.images.upload, chunks(), limit)
+    def chunks() -> Iterator[bytes]:
+        # Runs in the worker thread that loads the archive; each chunk is read on the event loop.
+        while (chunk := anyio.from_thread.run(next_chunk)) is not None:
+            yield chunk
+
+    images: list[Any] = await anyio.to_thread.run_sync(server.services.images.upload, chunks(), limit)
     for image in images:
         audit(server, principal, "image.upload", f"image:{image.reference}", digest=image.digest)
     return jsonable_encoder([image.model_dump() for image in images])
