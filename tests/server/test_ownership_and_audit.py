@@ -59,6 +59,7 @@ def test_an_admin_may_hand_a_task_to_another_editor_but_an_editor_only_to_themse
 def test_runs_terminations_logins_and_token_changes_are_audited(server):
     task = server.create_task("owner", command=["sleep", "60"])
     run_id = server.start_run("viewer", task)
+    server.wait_run(run_id, {"STARTED"})
     assert server.api("viewer", "POST", f"/runs/{run_id}/terminate").status_code == 202
     failed = requests.post(
         f"{server.url}/login",

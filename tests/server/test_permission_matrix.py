@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -167,6 +166,7 @@ def test_rest_terminate_a_run_launched_by_the_admin(server, slow, role):
 
 def test_rest_a_user_without_task_permissions_terminates_a_run_they_launched(server, slow):
     run_id = server.start_run("viewer", slow)
+    server.wait_run(run_id, {"STARTED"})
     assert server.api("editor", "POST", f"/runs/{run_id}/terminate").status_code == 403
     assert server.api("viewer", "POST", f"/runs/{run_id}/terminate").status_code == 202
     assert server.wait_run(run_id, {"CANCELED"})["status"] == "CANCELED"
@@ -357,27 +357,23 @@ def test_websocket_needs_an_identity(server, role):
 # dagster job launch, from a shell
 
 
-def dagster_job_launch(server, task: str, token: str | None, **tags: str) -> subprocess.CompletedProcess:
+def dagster_job_launch(server, task: str, token: str | None, **tags: str) -> subprocess.Popen:
     env = {**server.env, **({"BGTASKS_TOKEN": token} if token else {})}
-    return subprocess.run(
-        [
-            str(Path(server.env.get("VIRTUAL_ENV", PROJECT_ROOT / ".venv")) / "bin" / "dagster"),
-            "job",
-            "launch",
-            "-m",
-            "bgtasks.orchestration.definitions",
-            "-a",
-            "defs",
-            "-j",
-            "background_task",
-            "--tags",
-            json.dumps({"dagster/partition": task, **tags}),
-        ],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
+    command = [
+        str(PROJECT_ROOT / ".venv" / "bin" / "dagster"),
+        "job",
+        "launch",
+        "-m",
+        "bgtasks.orchestration.definitions",
+        "-a",
+        "defs",
+        "-j",
+        "background_task",
+        "--tags",
+        json.dumps({"dagster/partition": task, **tags}),
+    ]
+    return subprocess.Popen(
+        command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
 
 
@@ -385,33 +381,34 @@ def latest_run(server, task: str) -> dict:
     return server.api("admin", "GET", f"/tasks/{task}/runs", params={"limit": 1}).json()[0]
 
 
-@pytest.mark.parametrize(
-    ("case", "token_role", "tags", "admitted", "message"),
-    [
-        ("no token", None, {}, False, "carries no identity"),
-        ("revoked token", "revoked", {}, False, "not a valid API token"),
-        ("viewer token", "viewer", {}, True, None),
-        (
-            "viewer forging a sensor run",
-            "viewer",
-            {"dagster/sensor_name": "task_schedules"},
-            False,
-            "a launch may not bring it",
-        ),
-    ],
-)
-def test_dagster_job_launch(server, case, token_role, tags, admitted, message):
-    task = server.create_task()
-    result = dagster_job_launch(server, task, server.tokens.get(token_role) if token_role else None, **tags)
-    view = server.wait_run(latest_run(server, task)["run_id"], {"SUCCESS", "FAILURE"})
-    if admitted:
-        assert result.returncode == 0, result.stderr[-2000:]
-        assert (view["status"], view["launched_by"]) == ("SUCCESS", NAMES[token_role])
-    else:
-        assert result.returncode != 0
-        assert message in result.stderr + result.stdout
-        assert view["status"] == "FAILURE" and message in (view["message"] or "")
-        assert view["exit_code"] is None  # no container ran
+SHELL_CASES = [
+    # (token of, extra tags, admitted, message)
+    (None, {}, False, "carries no identity"),
+    ("revoked", {}, False, "not a valid API token"),
+    ("viewer", {}, True, None),
+    ("viewer", {"dagster/sensor_name": "task_schedules"}, False, "a launch may not bring it"),
+]
+
+
+def test_dagster_job_launch_from_a_shell_needs_a_valid_token_and_cannot_forge_a_sensor_run(server):
+    """The four shell cells run at once: each 'dagster job launch' loads the code location itself."""
+    launches = []
+    for token_role, tags, admitted, message in SHELL_CASES:
+        task = server.create_task()
+        token = server.tokens.get(token_role) if token_role else None
+        launches.append(
+            (task, token_role, admitted, message, dagster_job_launch(server, task, token, **tags))
+        )
+    for task, token_role, admitted, message, process in launches:
+        output, _ = process.communicate(timeout=240)
+        view = server.wait_run(latest_run(server, task)["run_id"], {"SUCCESS", "FAILURE"})
+        if admitted:
+            assert process.returncode == 0, output[-2000:]
+            assert (view["status"], view["launched_by"]) == ("SUCCESS", NAMES[token_role])
+        else:
+            assert process.returncode != 0 and message in output, (token_role, output[-2000:])
+            assert view["status"] == "FAILURE" and message in (view["message"] or "")
+            assert view["exit_code"] is None  # no container ran
 
 
 # Schedules: the daemon runs a task as its owner
