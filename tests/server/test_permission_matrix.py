@@ -9,6 +9,7 @@ takes ownership of a task, or manages templates and users: those actions have no
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import time
 
@@ -19,11 +20,12 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.conftest import PROJECT_ROOT, TEST_IMAGE
-from tests.server.conftest import NAMES, ROLES, wait_until
+from tests.server.conftest import BIN, NAMES, ROLES, free_port, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker]
 
 AUTHENTICATED = ("admin", "owner", "editor", "viewer")
+DAGSTER = BIN / "dagster"
 
 
 def expect(allowed: set[str], ok: int, denied: int = 403) -> dict[str, int]:
@@ -357,16 +359,52 @@ def test_websocket_needs_an_identity(server, role):
 # dagster job launch, from a shell
 
 
-def dagster_job_launch(server, task: str, token: str | None, **tags: str) -> subprocess.Popen:
+@pytest.fixture(scope="module")
+def code_server(server):
+    """A gRPC code server the shell launches connect to, so none of them loads the code itself."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(DAGSTER),
+            "api",
+            "grpc",
+            "-m",
+            "bgtasks.orchestration.definitions",
+            "-a",
+            "defs",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=server.env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: _listening(port), 120, "code server")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def dagster_job_launch(server, port: int, task: str, token: str | None, **tags: str) -> subprocess.Popen:
     env = {**server.env, **({"BGTASKS_TOKEN": token} if token else {})}
     command = [
-        str(PROJECT_ROOT / ".venv" / "bin" / "dagster"),
+        str(DAGSTER),
         "job",
         "launch",
-        "-m",
-        "bgtasks.orchestration.definitions",
-        "-a",
-        "defs",
+        "--grpc-host",
+        "127.0.0.1",
+        "--grpc-port",
+        str(port),
         "-j",
         "background_task",
         "--tags",
@@ -390,14 +428,22 @@ SHELL_CASES = [
 ]
 
 
-def test_dagster_job_launch_from_a_shell_needs_a_valid_token_and_cannot_forge_a_sensor_run(server):
+def test_dagster_job_launch_from_a_shell_needs_a_valid_token_and_cannot_forge_a_sensor_run(
+    server, code_server
+):
     """The four shell cells run at once: each 'dagster job launch' loads the code location itself."""
     launches = []
     for token_role, tags, admitted, message in SHELL_CASES:
         task = server.create_task()
         token = server.tokens.get(token_role) if token_role else None
         launches.append(
-            (task, token_role, admitted, message, dagster_job_launch(server, task, token, **tags))
+            (
+                task,
+                token_role,
+                admitted,
+                message,
+                dagster_job_launch(server, code_server, task, token, **tags),
+            )
         )
     for task, token_role, admitted, message, process in launches:
         output, _ = process.communicate(timeout=240)
