@@ -35,7 +35,15 @@ EXAMPLE_TASKS: tuple[dict[str, Any], ...] = (
 
 
 def install_examples(services: Services) -> Iterator[str]:
-    """Register the example images and create the example tasks that do not exist yet."""
+    """Register the example images and create the example tasks that do not exist yet.
+
+    Their owner is the user ``examples``: no role, no password, no token (nobody signs in as it).
+    Scheduled runs run as a task's owner, so the owner must be a user; an admin, or a TASK_EDITOR who
+    takes ownership, can change the examples.
+    """
+    if services.users.find(EXAMPLE_OWNER) is None:
+        services.users.create(EXAMPLE_OWNER)
+        yield f"created user {EXAMPLE_OWNER} (owns the example tasks; cannot sign in)"
     for spec in EXAMPLE_TASKS:
         try:
             services.tasks.get(spec["name"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,11 @@ import sqlalchemy as sa
 from bgtasks.db.engine import dispose_engines, get_engine, registry_url
 from bgtasks.db.migrate import upgrade
 from bgtasks.execution.engine import DockerEngine
+from bgtasks.identity.audit import AuditLog
+from bgtasks.identity.idempotency import IdempotencyKeys
+from bgtasks.identity.sessions import SessionService
+from bgtasks.identity.tokens import TokenService
+from bgtasks.identity.users import UserService
 from bgtasks.registry.images import ImageService
 from bgtasks.registry.runs import RunRecords
 from bgtasks.registry.tasks import TaskListener, TaskService
@@ -51,6 +57,26 @@ class Services:
     @cached_property
     def runs(self) -> RunRecords:
         return RunRecords(self.engine)
+
+    @cached_property
+    def users(self) -> UserService:
+        return UserService(self.engine)
+
+    @cached_property
+    def tokens(self) -> TokenService:
+        return TokenService(self.engine, self.users)
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        return SessionService(self.engine, self.users, timedelta(hours=self.settings.session_hours))
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.engine)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyKeys:
+        return IdempotencyKeys(self.engine)
 
 
 _services: dict[int, Services] = {}

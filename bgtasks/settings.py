@@ -55,6 +55,24 @@ class Settings(BaseSettings):
         default=None, description="Unix socket of the warm run worker. Default: $DAGSTER_HOME/worker.sock."
     )
 
+    # Identities and the permission layer (docs/security.md).
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs run identities and internal headers. Default: a random key kept in "
+        "$DAGSTER_HOME/.bgtasks-secret (mode 0600), made on first use. Every process of one "
+        "installation (server, daemon, CLI, run workers) must see the same key.",
+    )
+    session_hours: float = Field(default=12.0, description="Lifetime of a browser login session.")
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Send the session cookie only over HTTPS. Default: when the request came over HTTPS.",
+    )
+    trusted_origins: list[str] = Field(
+        default_factory=list,
+        description="Extra origins (scheme://host:port) a browser may send state-changing requests from, "
+        "e.g. the public URL behind a proxy. The server's own origin is always trusted.",
+    )
+
     # Source catalog and prebuilt public-data fetchers (docs/prebuilt.md).
     catalog_root: str | None = Field(
         default=None,

@@ -23,10 +23,12 @@ TEST_IMAGE = "bgtasks/test-tools:1"
 def reset_process_state() -> None:
     """Forget every per-process cache that depends on the environment (settings, instance, engines)."""
     import bgtasks.orchestration.instance as instance_module
+    from bgtasks.secret import forget_secret
     from bgtasks.services import forget_services
     from bgtasks.settings import get_settings
 
     get_settings.cache_clear()
+    forget_secret()
     forget_services()
     instance_module._instance = None
 

@@ -10,9 +10,10 @@ import sys
 import click
 
 from bgtasks.catalog.cli import sources
+from bgtasks.cli.identity import audit, tokens, users
 from bgtasks.cli.images import images
 from bgtasks.cli.runs import logs, outputs, run, runs
-from bgtasks.cli.service import init, serve, worker
+from bgtasks.cli.service import daemon, init, serve, web, worker
 from bgtasks.cli.tasks import tasks
 from bgtasks.cli.templates import templates
 from bgtasks.errors import BgtasksError
@@ -23,7 +24,24 @@ def cli() -> None:
     """Background Tasks: run your own Docker images next to your data."""
 
 
-for command in (templates, images, tasks, run, runs, logs, outputs, sources, init, serve, worker):
+for command in (
+    templates,
+    images,
+    tasks,
+    run,
+    runs,
+    logs,
+    outputs,
+    sources,
+    users,
+    tokens,
+    audit,
+    init,
+    serve,
+    web,
+    daemon,
+    worker,
+):
     cli.add_command(command)
 
 

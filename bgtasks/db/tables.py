@@ -80,3 +80,73 @@ task_runs = sa.Table(
     sa.Column("outputs", sa.JSON, nullable=True),
     sa.Column("message", sa.Text, nullable=True),
 )
+
+# Identities (migration 0002): users with roles, API tokens, browser sessions, the audit log, and
+# the Idempotency-Key records of run launches. Secrets are stored only as hashes.
+
+users = sa.Table(
+    "bgtasks_users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(63), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=True),  # None: no password login
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+user_roles = sa.Table(
+    "bgtasks_user_roles",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("bgtasks_users.id"), primary_key=True),
+    sa.Column("role", sa.String(32), primary_key=True),
+)
+
+api_tokens = sa.Table(
+    "bgtasks_api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("bgtasks_users.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(63), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # SHA-256 hex of the token
+    sa.Column("prefix", sa.String(16), nullable=False),  # first characters, to recognise it in lists
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=True),
+    sa.Column("last_used_at", sa.DateTime, nullable=True),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),
+)
+
+sessions = sa.Table(
+    "bgtasks_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("bgtasks_users.id"), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+)
+
+audit_log = sa.Table(
+    "bgtasks_audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),
+    sa.Column("actor", sa.String(255), nullable=False, index=True),
+    sa.Column("action", sa.String(64), nullable=False, index=True),
+    sa.Column("target", sa.String(255), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),  # "ok", "denied", "failed"
+    sa.Column("via", sa.String(16), nullable=False),  # "api", "ui", "cli", "daemon", "shell"
+    sa.Column("detail", sa.JSON, nullable=False),
+)
+
+idempotency_keys = sa.Table(
+    "bgtasks_idempotency_keys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("principal", sa.String(255), nullable=False),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("principal", "key", name="uq_bgtasks_idempotency_principal_key"),
+)

@@ -24,8 +24,12 @@ class TaskRunCoordinator(QueuedRunCoordinator):
 
     def submit_run(self, context: SubmitRunContext) -> DagsterRun:
         run = context.dagster_run
-        if run.job_name == JOB_NAME and run.status == DagsterRunStatus.NOT_STARTED:
-            self._pin(run)
+        if run.status == DagsterRunStatus.NOT_STARTED:
+            extra = self.admit(context)
+            if run.job_name == JOB_NAME:
+                self._pin(run, extra)
+            elif extra:
+                self._instance.add_run_tags(run.run_id, extra)
         if run.status == DagsterRunStatus.NOT_STARTED and self._has_room():
             self._instance.launch_run(run.run_id, context.workspace)
             launched = self._instance.get_run_by_id(run.run_id)
@@ -33,7 +37,15 @@ class TaskRunCoordinator(QueuedRunCoordinator):
             return launched
         return super().submit_run(context)
 
-    def _pin(self, run: DagsterRun) -> None:
+    def admit(self, context: SubmitRunContext) -> dict[str, str]:
+        """Decide whether the run may start; return tags to add to it. Raising refuses the run.
+
+        Admits everything here; the permission layer's subclass (bgtasks.permissions.launch_guard)
+        checks the launcher's identity against the policy.
+        """
+        return {}
+
+    def _pin(self, run: DagsterRun, extra: dict[str, str]) -> None:
         try:
             spec = pin_run(
                 services_for(self._instance), run.run_id, run.tags.get(PARTITION_TAG), run.run_config
@@ -41,7 +53,7 @@ class TaskRunCoordinator(QueuedRunCoordinator):
         except BgtasksError as exc:
             # Raising here makes Dagster mark the run failed and hand this message to the caller.
             raise BgtasksError(f"bgtasks refused run {run.run_id}: {exc}") from exc
-        tags = spec_tags(spec)
+        tags = {**extra, **spec_tags(spec)}
         if TRIGGER_TAG not in run.tags:
             tags[TRIGGER_TAG] = "manual"
         if any(run.tags.get(key) != value for key, value in tags.items()):

@@ -10,7 +10,7 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFil
 from dagster._core.storage.dagster_run import RunRecord
 
 from bgtasks.errors import NotFound
-from bgtasks.orchestration.tags import JOB_NAME, PARTITION_TAG, TASK_TAG, TRIGGER_TAG
+from bgtasks.orchestration.tags import JOB_NAME, LAUNCHED_BY_TAG, PARTITION_TAG, TASK_TAG, TRIGGER_TAG
 from bgtasks.registry.prebuilt import is_prebuilt
 from bgtasks.services import Services
 
@@ -30,6 +30,7 @@ class RunView:
     peak_memory_bytes: int | None
     outputs: list[dict[str, Any]]
     message: str | None
+    launched_by: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -60,21 +61,27 @@ def _view(instance: DagsterInstance, record: RunRecord, services: Services) -> R
         peak_memory_bytes=mine.peak_memory_bytes if mine else None,
         outputs=list(mine.outputs or []) if mine else [],
         message=mine.message if mine else _failure_message(instance, record),
+        launched_by=run.tags.get(LAUNCHED_BY_TAG),
     )
 
 
 def _failure_message(instance: DagsterInstance, record: RunRecord) -> str | None:
-    """For runs bgtasks keeps no record of (prebuilt tasks): the error of the failed step or run."""
+    """For runs bgtasks keeps no record of (prebuilt tasks, runs refused before they started): the
+    error of the failed step, of the run, or of the engine (a run coordinator's refusal)."""
     if record.dagster_run.status != DagsterRunStatus.FAILURE:
         return None
     failures = instance.all_logs(
-        record.dagster_run.run_id, of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE}
+        record.dagster_run.run_id,
+        of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE, DagsterEventType.ENGINE_EVENT},
     )
     for entry in failures:
         data = entry.dagster_event.event_specific_data if entry.dagster_event else None
         error = getattr(data, "error", None)
         if error is not None:
             return error.message.strip()
+    failures = [
+        e for e in failures if e.dagster_event and e.dagster_event.event_type != DagsterEventType.ENGINE_EVENT
+    ]
     return failures[-1].dagster_event.message if failures and failures[-1].dagster_event else None
 
 

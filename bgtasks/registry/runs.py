@@ -86,6 +86,11 @@ class RunRecords:
                 connection.execute(sa.select(task_runs).where(task_runs.c.run_id == run_id)).one()
             )
 
+    def unpin(self, run_id: str) -> None:
+        """Forget the pin of a run that was never created (its launch failed or was refused)."""
+        with self._engine.begin() as connection:
+            connection.execute(task_runs.delete().where(task_runs.c.run_id == run_id))
+
     def find(self, run_id: str) -> TaskRunRecord | None:
         with self._engine.connect() as connection:
             row = connection.execute(sa.select(task_runs).where(task_runs.c.run_id == run_id)).first()

@@ -158,6 +158,16 @@ class TaskService:
             )
             return self._get(connection, name)
 
+    def set_owner(self, name: str, owner: str) -> Task:
+        """Make ``owner`` the task's one owner. What the task runs is unchanged, so its revision is
+        too: runs keep pinning the same definition."""
+        with self._engine.begin() as connection:
+            current = self._get(connection, name)
+            connection.execute(
+                tasks.update().where(tasks.c.id == current.id).values(owner=owner, updated_at=utcnow())
+            )
+            return self._get(connection, name)
+
     def delete(self, name: str) -> None:
         with self._engine.begin() as connection:
             current = self._get(connection, name)

@@ -1,5 +1,10 @@
-"""``bgtasks serve``: starts the code servers, the warm run worker, the Dagster daemon and the web UI,
+"""``bgtasks serve``: starts the code servers, the warm run worker, the daemon and the web server,
 and watches them.
+
+The web server is one ASGI app of ours (``bgtasks web``): dagster-webserver built in-process behind
+authentication and the GraphQL guard, the REST API under /api, the login page and /health. The
+daemon runs as ``bgtasks daemon`` so the run coordinator knows its launches are the daemon's. Both
+reach the code through one shared gRPC code server per location (bgtasks.server.code_servers).
 
 If any of them exits, the others are stopped and ``serve`` exits non-zero with the name of the one
 that ended: a half-running service is worse than a stopped one.
@@ -30,8 +35,9 @@ class Child:
 
 
 class Supervisor:
-    def __init__(self, workspace: Path) -> None:
+    def __init__(self, workspace: Path, first_admin: tuple[str, str] | None = None) -> None:
         self._workspace = workspace
+        self._first_admin = first_admin
         self._children: list[Child] = []
         self._stopping = False
 
@@ -53,22 +59,19 @@ class Supervisor:
             wait_until_serving(settings.home, locations, timeout=180, still_alive=self._check_alive)
             workspace = write_grpc_workspace(settings.home, locations)
             self._wait_for_worker(settings.worker_socket_path)
-            self._start("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)])
-            web_ui = [
-                str(BIN / "dagster-webserver"),
-                "-h",
-                settings.host,
-                "-p",
-                str(settings.port),
-                "-w",
-                str(workspace),
-            ]
-            self._start("web UI", web_ui)
+            self._start("daemon", [str(BIN / "bgtasks"), "daemon", "--workspace", str(workspace)])
+            web = [str(BIN / "bgtasks"), "web", "--workspace", str(workspace), "--host", settings.host]
+            self._start("web server", [*web, "--port", str(settings.port)])
             url = f"http://{settings.host}:{settings.port}"
-            self._wait_for_http(url + "/server_info")
+            self._wait_for_http(url + "/health")
+            if self._first_admin:
+                name, password = self._first_admin
+                login = f"  sign in as {name} with password {password} (shown once; change it with 'bgtasks users reset-password {name}')\n"
+            else:
+                login = "  sign in with your user; 'bgtasks users create-admin NAME' makes another admin\n"
             print(
-                f"\nbgtasks is running: {url}\n  tasks: {url}/jobs/background_task/partitions\n"
-                "  stop with Ctrl-C\n",
+                f"\nbgtasks is running: {url}\n{login}  tasks: {url}/jobs/background_task/partitions\n"
+                f"  REST API: {url}/api/docs\n  stop with Ctrl-C\n",
                 flush=True,
             )
             return self._watch()
@@ -112,7 +115,7 @@ class Supervisor:
                     return
             except OSError:
                 time.sleep(0.5)
-        raise SystemExit(f"bgtasks serve: the web UI did not answer at {url} within {timeout:.0f} s")
+        raise SystemExit(f"bgtasks serve: the web server did not answer at {url} within {timeout:.0f} s")
 
     def _check_alive(self) -> None:
         for child in self._children:

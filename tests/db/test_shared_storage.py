@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bgtasks.db.migrate import current_revision
+from bgtasks.db.migrate import current_revision, head_revision
 from tests.conftest import reset_process_state, write_instance_config
 
 pytestmark = [pytest.mark.postgres, pytest.mark.docker]
@@ -45,7 +45,7 @@ def test_registry_tables_and_dagster_runs_share_one_postgres_database(
         assert [tuple(row) for row in stored] == [("pg-task", 0)]
         partitions = connection.execute(sa.text("SELECT partition FROM dynamic_partitions")).scalars().all()
         assert partitions == ["pg-task"]
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == head_revision()
     engine.dispose()
     instance.dispose()
     reset_process_state()
