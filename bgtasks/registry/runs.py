@@ -112,13 +112,6 @@ class RunRecords:
         with self._engine.connect() as connection:
             return [_from_row(row) for row in connection.execute(query)]
 
-    def unpin(self, run_id: str) -> None:
-        """Forget the pin of a run that was never created."""
-        with self._engine.begin() as connection:
-            connection.execute(
-                task_runs.delete().where(task_runs.c.run_id == run_id, task_runs.c.finished_at.is_(None))
-            )
-
     def record_result(
         self,
         run_id: str,
