@@ -11,6 +11,7 @@ import click
 from bgtasks.cli import context
 from bgtasks.cli.output import as_json, epoch_text, json_option, table
 from bgtasks.cli.parsing import parse_command, parse_env
+from bgtasks.errors import InvalidInput
 from bgtasks.registry.models import Task
 
 
@@ -112,7 +113,13 @@ def _fields(**options: Any) -> dict[str, Any]:
 @click.argument("name")
 @_task_options
 @click.option("--disabled", is_flag=True, help="Create it with schedule and triggers paused.")
-@click.option("--owner", default=None, help="Owner (default: the current user).")
+@click.option(
+    "--owner",
+    envvar="BGTASKS_USER",
+    default=getpass.getuser,
+    help="The bgtasks user who owns the task; its schedule and triggers run as this user "
+    "(default: $BGTASKS_USER, else your login name).",
+)
 def create_task(name: str, disabled: bool, owner: str | None, **options: Any) -> None:
     """Create a task (--image is required)."""
     fields = _fields(**options)
@@ -120,7 +127,15 @@ def create_task(name: str, disabled: bool, owner: str | None, **options: Any) ->
         fields["env"] = parse_env(options["env"])
     if disabled:
         fields["enabled"] = False
-    task = context.services().tasks.create({"name": name, **fields}, owner=owner or getpass.getuser())
+    services = context.services()
+    user = services.users.find(owner)
+    if user is None or not user.active:
+        raise InvalidInput(
+            f"{owner!r} is not an active bgtasks user: pass --owner NAME or set BGTASKS_USER "
+            "(see 'bgtasks users list'); scheduled and triggered runs run as the owner",
+            field="owner",
+        )
+    task = services.tasks.create({"name": name, **fields}, owner=owner)
     click.echo(f"created task {task.name} (image {task.image} pinned at {task.image_digest[:19]})")
     if task.next_run_at:
         click.echo(f"next run: {epoch_text(task.next_run_at)}")

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.docker
 BGTASKS = str(Path(sys.executable).parent / "bgtasks")
 HELLO_IMAGE = "bgtasks/example-hello:1"
 BASE_TASK = "base"
+CLI_USER = "cli-user"  # owns the tasks these tests create (BGTASKS_USER)
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,8 @@ def home(tmp_path_factory: pytest.TempPathFactory, test_image: str) -> Iterator[
     write_instance_config(home)
     init = bgtasks(home, "init")
     assert init.returncode == 0, init.stderr
+    made = bgtasks(home, "users", "create", CLI_USER, "--role", "TASK_EDITOR")
+    assert made.returncode == 0, made.stderr
     assert "created launch templates: small, medium, large" in init.stdout
     assert f"instance ready in {home}" in init.stdout
     with cli_environment(home):
@@ -57,7 +60,7 @@ def bgtasks(home: Path, *args: str, timeout: float = 180) -> subprocess.Complete
     """The real console script, in its own process, with DAGSTER_HOME=home."""
     return subprocess.run(
         [BGTASKS, *args],
-        env={**clean_environment(), "DAGSTER_HOME": str(home)},
+        env={**clean_environment(), "DAGSTER_HOME": str(home), "BGTASKS_USER": CLI_USER},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -76,6 +79,7 @@ class cli_environment:
         for key in [key for key in os.environ if key.startswith("BGTASKS_")]:
             self._patch.delenv(key)
         self._patch.setenv("DAGSTER_HOME", str(self._home))
+        self._patch.setenv("BGTASKS_USER", CLI_USER)
         reset_process_state()
 
     def __exit__(self, *_exc: object) -> None:
@@ -167,6 +171,10 @@ BAD_INPUT = {
     "bad environment variable name": (
         ["tasks", "create", "t1", "--image", TEST_IMAGE, "--env", "1ST=x"],
         InvalidInput, "env", "'1ST' is not a valid environment variable name",
+    ),
+    "owner who is not a bgtasks user": (
+        ["tasks", "create", "t1", "--image", TEST_IMAGE, "--owner", "nobody-here"],
+        InvalidInput, "owner", "'nobody-here' is not an active bgtasks user",
     ),
     "unknown task for run": (
         ["run", "no-such-task"],

@@ -161,7 +161,19 @@ class Server:
         return docker.from_env()
 
     def create_task(self, name: str, image: str, **fields: Any):
-        return self.services.tasks.create({"name": name, "image": image, **fields}, owner="e2e")
+        # Owned by the e2e admin: scheduled and triggered runs are launched as the task's owner.
+        return self.services.tasks.create({"name": name, "image": image, **fields}, owner=E2E_USER)
+
+    def _sign_in(self) -> None:
+        """An admin user and API token: every path into serve needs an identity."""
+        from bgtasks.identity.tokens import TokenService
+        from bgtasks.identity.users import UserService
+
+        users = UserService(self.services.engine)
+        users.create(E2E_USER, roles=["ADMIN"], password="e2e-password-not-used")
+        token, _record = TokenService(self.services.engine, users).create(E2E_USER, "e2e")
+        self._graphql.headers["Authorization"] = f"Bearer {token}"
+        self.env["BGTASKS_TOKEN"] = token  # `dagster job launch` identifies itself with it
 
     # Commands, as a user runs them
 
@@ -360,6 +372,7 @@ class Server:
         write_instance_config(self.home)
         self.instance.upgrade()
         self.services.templates.seed_defaults()
+        self._sign_in()
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
                 [BGTASKS, "serve", "--workspace", str(PROJECT_ROOT / "workspace.yaml")],
@@ -384,7 +397,7 @@ class Server:
         if self.process.poll() is not None:
             pytest.fail(f"bgtasks serve exited with code {self.process.returncode}:\n{self.log_tail()}")
         try:
-            return self._graphql.get(f"{self.url}/server_info", timeout=2).ok
+            return self._graphql.get(f"{self.url}/health", timeout=2).ok
         except requests.RequestException:
             return False
 
@@ -458,6 +471,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, test_image: str) -> Iterato
 
 
 HELLO_IMAGE = "bgtasks/example-hello:1"
+E2E_USER = "e2e-admin"
 # A task that prints $MSG, waits until the test touches /tmp/go in its container (at most 60 s),
 # then prints $MSG again: lets a test act while the run is certainly running.
 GATED = [
