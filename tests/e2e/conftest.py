@@ -174,6 +174,7 @@ class Server:
         token, _record = TokenService(self.services.engine, users).create(E2E_USER, "e2e")
         self._graphql.headers["Authorization"] = f"Bearer {token}"
         self.env["BGTASKS_TOKEN"] = token  # `dagster job launch` identifies itself with it
+        self.env["BGTASKS_USER"] = E2E_USER  # owner of the tasks `bgtasks tasks create` makes
 
     # Commands, as a user runs them
 
