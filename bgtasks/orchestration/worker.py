@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterInstance
+from dagster import DagsterInstance, DagsterRunStatus
 
 log = logging.getLogger("bgtasks.worker")
 REAP_CONTAINERS_EVERY_SECONDS = 15.0
@@ -182,8 +182,12 @@ class RunWorker:
             if os.WIFSIGNALED(status)
             else f"code {os.waitstatus_to_exitcode(status)}"
         )
-        self._remove_containers_of(run_id)  # first: once the run shows as failed, nothing is left
-        self._instance.report_run_failed(run, f"run process {pid} ended ({how}) before the run finished")
+        self._remove_containers_of(run_id)  # first: once the run shows as ended, nothing is left
+        if run.status == DagsterRunStatus.CANCELING:
+            # Terminated before Dagster's own handler was in place (the run was still starting).
+            self._instance.report_run_canceled(run, f"run process {pid} ended ({how}) on termination")
+        else:
+            self._instance.report_run_failed(run, f"run process {pid} ended ({how}) before the run finished")
 
     def _remove_containers_of(self, run_id: str) -> None:
         from bgtasks.services import services_for

@@ -69,9 +69,7 @@ def test_success_keeps_outputs_with_sha256_and_streams_lines(docker_engine, spec
 
 
 def test_non_zero_exit_is_reported_with_the_last_lines(docker_engine, spec, tmp_path):
-    result, _, _ = run(
-        docker_engine, spec, tmp_path, ["sh", "-c", "echo loading; echo 'bad row 7'; exit 3"]
-    )
+    result, _, _ = run(docker_engine, spec, tmp_path, ["sh", "-c", "echo loading; echo 'bad row 7'; exit 3"])
     assert result.exit_code == 3
     assert result.message == "exited with code 3\nlast log lines:\n  loading\n  bad row 7"
 

@@ -83,3 +83,15 @@ def test_run_process_killed_hard_fails_the_run_and_its_container_is_removed(
     messages = event_messages(instance, run.run_id)
     assert any("ended (signal 9) before the run finished" in m for m in messages), messages[-5:]
     assert containers_of(docker_engine, run.run_id) == []
+
+
+def test_run_terminated_while_starting_ends_canceled_without_a_container(
+    warm_worker, instance, services, hello_task, docker_engine
+):
+    services.tasks.update("hello", {"command": ["sh", "-c", "echo started; sleep 300"]})
+    with in_process_workspace(instance) as workspace:
+        run = launch_task(instance, workspace, "hello")
+    assert instance.run_coordinator.cancel_run(run.run_id)  # at once: the run is still starting
+    finished = wait_finished(instance, run.run_id, timeout=60)
+    assert finished.status.value == "CANCELED"
+    assert containers_of(docker_engine, run.run_id) == []
