@@ -24,6 +24,8 @@ from typing import Any
 
 from dagster import DagsterInstance, DagsterRunStatus
 
+from bgtasks.execution import prepared
+
 log = logging.getLogger("bgtasks.worker")
 REAP_CONTAINERS_EVERY_SECONDS = 15.0
 
@@ -264,7 +266,27 @@ def _run_in_child(run_id: str, instance: DagsterInstance) -> int:
     from bgtasks.services import forget_services
 
     forget_services()  # the parent's database connections are not ours to use
-    with capture_interrupts():
-        return _execute_run_command_body(
-            run_id, instance, lambda _event: None, set_exit_code_on_failure=False
-        )
+    _prepare_container(instance, run_id)
+    try:
+        with capture_interrupts():
+            return _execute_run_command_body(
+                run_id, instance, lambda _event: None, set_exit_code_on_failure=False
+            )
+    finally:
+        prepared.discard_untaken()
+
+
+def _prepare_container(instance: DagsterInstance, run_id: str) -> None:
+    """Create the run's container while Dagster starts the run (see bgtasks.execution.prepared)."""
+    from bgtasks.execution.container_settings import installation_id
+    from bgtasks.execution.runner import prepare_container
+    from bgtasks.services import services_for
+
+    services = services_for(instance)
+    record = services.runs.find(run_id)
+    if record is None:
+        return  # not a pinned task run (a prebuilt job): nothing to prepare
+    installation = installation_id(services.settings.home)
+    prepared.prepare_in_background(
+        run_id, lambda: prepare_container(services.docker, record.spec, run_id, installation)
+    )
