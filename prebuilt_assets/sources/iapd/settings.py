@@ -1,6 +1,7 @@
-"""Where the IAPD compilation reports live and how each of the three feeds is shaped.
+"""Where the IAPD compilation reports live, how each of the three feeds is shaped, and how a
+deployment overrides the host.
 
-Constants only: nothing here reads the environment.
+Nothing here reads the environment at import: ``IapdResource`` resolves its base URL when a run starts.
 """
 
 from __future__ import annotations
@@ -8,9 +9,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MANIFEST_URL = (
-    "https://reports.adviserinfo.sec.gov/reports/CompilationReports/CompilationReports.manifest.json"
-)
+import dagster as dg
+
+REAL_BASE_URL = "https://reports.adviserinfo.sec.gov"
+MANIFEST_PATH = "/reports/CompilationReports/CompilationReports.manifest.json"
+MANIFEST_URL = REAL_BASE_URL + MANIFEST_PATH
+
+
+class IapdResource(dg.ConfigurableResource):
+    """``base_url`` of the compilation reports (default BGTASKS_IAPD_BASE_URL, then the real host).
+    The feed files are resolved against the manifest's URL, so they come from the same host."""
+
+    base_url: str | None = None
+
+    def manifest_url(self) -> str:
+        from bgtasks.settings import get_settings
+
+        base = (self.base_url or get_settings().iapd_base_url or REAL_BASE_URL).rstrip("/")
+        return base + MANIFEST_PATH
 
 
 @dataclass(frozen=True)

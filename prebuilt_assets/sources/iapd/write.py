@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 import pyarrow as pa
@@ -15,6 +17,7 @@ from prebuilt_assets.errors import SourceFormatError
 from prebuilt_assets.sources.iapd.parse import FeedMembers, FeedRecord, iter_records, zip_members
 from prebuilt_assets.sources.iapd.schema import flat_table_for
 from prebuilt_assets.sources.iapd.settings import IapdFeed
+from prebuilt_assets.tabular import Output
 
 DEFAULT_BATCH_ROWS = 10_000
 _WRITE_BUFFER = 1024 * 1024
@@ -32,61 +35,52 @@ class FeedOutputs:
     """The files or zip members parsed, in order."""
     ignored_members: tuple[str, ...]
     """Zip members that are not feed data; not parsed."""
-    jsonl_path: Path
-    parquet_path: Path
-    jsonl_bytes: int
-    parquet_bytes: int
 
 
 def write_feed(
     feed: IapdFeed,
     source_path: Path,
-    jsonl_path: Path,
-    parquet_path: Path,
+    jsonl: Path | BinaryIO,
+    parquet: Path | Output,
     *,
     source_url: str | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    progress: Callable[[int], None] | None = None,
 ) -> FeedOutputs:
     """Stream the downloaded feed at ``source_path`` into one JSONL line and one Parquet row per record.
 
     JSONL is UTF-8, one compact JSON object per line, nested as ``parse.element_to_dict`` builds it.
+    ``jsonl`` and ``parquet`` are paths or writable binary streams (the catalog's staged files).
 
     Parquet rows are written in record batches of ``batch_rows``, so memory stays flat. On any error
-    both outputs are removed and the SourceFormatError (or other exception) propagates: nothing
-    half-written is left to publish.
+    the exception propagates; outputs given as paths are removed first, so nothing half-written is left
+    to publish (a catalog draft discards its own files).
     """
-    table = flat_table_for(feed)
     members = (
         zip_members(feed, source_path)
         if feed.container == "zip"
         else FeedMembers(parsed=(source_path.name,), ignored=())
     )
-    records = 0
-    generated_on: date | None = None
     try:
-        with (
-            jsonl_path.open("wb", buffering=_WRITE_BUFFER) as jsonl,
-            pq.ParquetWriter(parquet_path, table.schema, compression="zstd") as parquet,
-        ):
-            rows: list[tuple[Any, ...]] = []
-            for record in iter_records(feed, source_path, source_url):
-                jsonl.write(orjson.dumps(record.data, option=orjson.OPT_APPEND_NEWLINE))
-                try:
-                    rows.append(table.row(record.data, record.generated_on))
-                except ValueError as exc:
-                    where = source_url or source_path.name
-                    raise _bad_value(feed, record, where, source_path.name, exc) from exc
-                if len(rows) >= batch_rows:
-                    parquet.write_batch(rows_to_batch(table.schema, rows))
-                    rows.clear()
-                records += 1
-                if record.generated_on and (generated_on is None or record.generated_on > generated_on):
-                    generated_on = record.generated_on
-            if rows:
-                parquet.write_batch(rows_to_batch(table.schema, rows))
+        with ExitStack() as stack:
+            jsonl_out = (
+                stack.enter_context(jsonl.open("wb", buffering=_WRITE_BUFFER))
+                if isinstance(jsonl, Path)
+                else jsonl
+            )
+            records, generated_on = _write_records(
+                feed,
+                source_path,
+                jsonl_out,
+                str(parquet) if isinstance(parquet, Path) else parquet,
+                source_url=source_url,
+                batch_rows=batch_rows,
+                progress=progress,
+            )
     except BaseException:
-        jsonl_path.unlink(missing_ok=True)
-        parquet_path.unlink(missing_ok=True)
+        for output in (jsonl, parquet):
+            if isinstance(output, Path):
+                output.unlink(missing_ok=True)
         raise
     return FeedOutputs(
         feed=feed.name,
@@ -94,11 +88,48 @@ def write_feed(
         generated_on=generated_on,
         members=members.parsed,
         ignored_members=members.ignored,
-        jsonl_path=jsonl_path,
-        parquet_path=parquet_path,
-        jsonl_bytes=jsonl_path.stat().st_size,
-        parquet_bytes=parquet_path.stat().st_size,
     )
+
+
+def _write_records(
+    feed: IapdFeed,
+    source_path: Path,
+    jsonl: BinaryIO,
+    parquet: Output,
+    *,
+    source_url: str | None,
+    batch_rows: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, date | None]:
+    table = flat_table_for(feed)
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    records = 0
+    generated_on: date | None = None
+    with pq.ParquetWriter(parquet, table.schema, compression="zstd") as writer:
+        rows: list[tuple[Any, ...]] = []
+        lines: list[bytes] = []
+        for record in iter_records(feed, source_path, source_url):
+            lines.append(dumps(record.data, option=newline))
+            try:
+                rows.append(table.row(record.data, record.generated_on))
+            except ValueError as exc:
+                where = source_url or source_path.name
+                raise _bad_value(feed, record, where, source_path.name, exc) from exc
+            records += 1
+            if record.generated_on and (generated_on is None or record.generated_on > generated_on):
+                generated_on = record.generated_on
+            if len(rows) >= batch_rows:
+                # One write per batch: the catalog's file hashes every write it is given.
+                jsonl.write(b"".join(lines))
+                writer.write_batch(rows_to_batch(table.schema, rows))
+                rows.clear()
+                lines.clear()
+                if progress is not None:
+                    progress(records)
+        if rows:
+            jsonl.write(b"".join(lines))
+            writer.write_batch(rows_to_batch(table.schema, rows))
+    return records, generated_on
 
 
 def _bad_value(

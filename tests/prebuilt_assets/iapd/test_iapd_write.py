@@ -40,7 +40,15 @@ def test_sec_feed_writes_one_line_and_one_typed_row_per_firm(tmp_path: Path) -> 
         b"description": b"Item5F@Q5F2C: total regulatory AUM, USD"
     }
     assert table.num_rows == 35
-    assert outputs.jsonl_bytes == (tmp_path / "firms.jsonl").stat().st_size
+
+
+def test_outputs_can_be_streams(tmp_path: Path) -> None:
+    with (tmp_path / "r.jsonl").open("wb") as jsonl, (tmp_path / "r.parquet").open("wb") as parquet:
+        outputs = write_feed(REPRESENTATIVES, INDVL_FEED, jsonl, parquet)
+
+    assert outputs.records == 40
+    assert len((tmp_path / "r.jsonl").read_bytes().splitlines()) == 40
+    assert pq.read_table(tmp_path / "r.parquet").num_rows == 40
 
 
 def test_firm_rows_carry_the_headline_values_with_real_types(tmp_path: Path) -> None:
