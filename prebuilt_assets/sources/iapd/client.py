@@ -29,7 +29,7 @@ class IapdClient:
         """The manifest page and the edition it lists (a block page or another shape fails)."""
         # Read as-is: read_manifest names a block page better than a generic "HTML instead of JSON".
         page = self._blocked_hint(lambda: self.http.get(self.manifest_url, expect=Expect.HTML))
-        return page, read_manifest(page.body, self.manifest_url)
+        return page, read_manifest(page.body, self.manifest_url, self.http.source)
 
     def download(
         self, file: FeedFile, dest_dir: Path, progress: Progress | None, validators: Validators | None
