@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -14,8 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from prebuilt_assets.errors import SourceFormatError
-from prebuilt_assets.sources.iapd.parse import FeedMembers, FeedRecord, iter_records, zip_members
-from prebuilt_assets.sources.iapd.schema import flat_table_for
+from prebuilt_assets.sources.iapd.flat import BadValue, to_batch
+from prebuilt_assets.sources.iapd.parse import FeedMembers, iter_batches, zip_members
+from prebuilt_assets.sources.iapd.schema import FlatTable, flat_table_for
 from prebuilt_assets.sources.iapd.settings import IapdFeed
 from prebuilt_assets.tabular import Output
 
@@ -50,6 +51,7 @@ def write_feed(
     """Stream the downloaded feed at ``source_path`` into one JSONL line and one Parquet row per record.
 
     JSONL is UTF-8, one compact JSON object per line, nested as ``parse.element_to_dict`` builds it.
+    Parquet rows are typed column-wise per batch (``flat.py``).
     ``jsonl`` and ``parquet`` are paths or writable binary streams (the catalog's staged files).
 
     Parquet rows are written in record batches of ``batch_rows``, so memory stays flat. On any error
@@ -102,48 +104,52 @@ def _write_records(
     progress: Callable[[int], None] | None,
 ) -> tuple[int, date | None]:
     table = flat_table_for(feed)
+    values = table.values
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    where = source_url or source_path.name
     records = 0
-    generated_on: date | None = None
+    newest: date | None = None
+    pending = _Pending()
     with pq.ParquetWriter(parquet, table.schema, compression="zstd") as writer:
-        rows: list[tuple[Any, ...]] = []
-        lines: list[bytes] = []
-        for record in iter_records(feed, source_path, source_url):
-            lines.append(dumps(record.data, option=newline))
-            try:
-                rows.append(table.row(record.data, record.generated_on))
-            except ValueError as exc:
-                where = source_url or source_path.name
-                raise _bad_value(feed, record, where, source_path.name, exc) from exc
-            records += 1
-            if record.generated_on and (generated_on is None or record.generated_on > generated_on):
-                generated_on = record.generated_on
-            if len(rows) >= batch_rows:
-                # One write per batch: the catalog's file hashes every write it is given.
-                jsonl.write(b"".join(lines))
-                writer.write_batch(rows_to_batch(table.schema, rows))
-                rows.clear()
-                lines.clear()
-                if progress is not None:
-                    progress(records)
-        if rows:
-            jsonl.write(b"".join(lines))
-            writer.write_batch(rows_to_batch(table.schema, rows))
-    return records, generated_on
+
+        def flush(whole: bool) -> None:
+            """Write full row groups of ``batch_rows``; with ``whole``, the rest too."""
+            location = where if pending.member == source_path.name else f"{where} member {pending.member}"
+            rows = pending.rows
+            while len(rows) >= batch_rows or (whole and rows):
+                pending.rows, rows = rows[:batch_rows], rows[batch_rows:]
+                writer.write_batch(_typed_batch(feed, table, pending, location))
+            pending.rows = rows
+            if progress is not None:
+                progress(records)
+
+        for batch in iter_batches(feed, source_path, source_url):
+            if (batch.member, batch.generated_on) != (pending.member, pending.generated_on):
+                flush(whole=True)
+                pending.member, pending.generated_on = batch.member, batch.generated_on
+            # The catalog's file hashes every write it is given: one write per parser batch.
+            jsonl.write(b"".join([dumps(record, option=newline) for record in batch.records]))
+            pending.rows += [values(record) for record in batch.records]
+            records += len(batch.records)
+            if batch.generated_on and (newest is None or batch.generated_on > newest):
+                newest = batch.generated_on
+            if len(pending.rows) >= batch_rows:
+                flush(whole=False)
+        flush(whole=True)
+    return records, newest
 
 
-def _bad_value(
-    feed: IapdFeed, record: FeedRecord, where: str, file_name: str, exc: ValueError
-) -> SourceFormatError:
-    """The error for a record whose value does not have its documented type."""
-    info = record.data.get("Info")
-    key = (info.get("FirmCrdNb") or info.get("indvlPK")) if isinstance(info, dict) else None
-    location = where if record.member == file_name else f"{where} member {record.member}"
-    return SourceFormatError(feed.name, location, f"record with CRD {key}: {exc}")
+@dataclass
+class _Pending:
+    """Raw flat rows of one document waiting to become a Parquet row group."""
+
+    member: str = ""
+    generated_on: date | None = None
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def rows_to_batch(schema: pa.Schema, rows: list[tuple[Any, ...]]) -> pa.RecordBatch:
-    """One Arrow record batch from row tuples in schema column order."""
-    columns = zip(*rows, strict=True) if rows else ([] for _ in schema)
-    arrays = [pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)]
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+def _typed_batch(feed: IapdFeed, table: FlatTable, pending: _Pending, location: str) -> pa.RecordBatch:
+    try:
+        return to_batch(table, pending.generated_on, pending.rows)
+    except BadValue as exc:
+        raise SourceFormatError(feed.name, location, f"record with CRD {exc.key}: {exc}") from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -177,3 +178,37 @@ def test_a_value_of_the_wrong_type_fails_naming_the_firm_and_attribute(tmp_path:
     ):
         write_feed(SEC_ADVISERS, path, tmp_path / "f.jsonl", tmp_path / "f.parquet")
     assert not (tmp_path / "f.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("find", "replace", "problem"),
+    [
+        (b'Q5F1="Y"', b'Q5F1="maybe"', "Q5F1='maybe' is not Y or N"),
+        (b'Dt="2024-05-14"', b'Dt="14/05/2024"', "Dt='14/05/2024' is not a YYYY-MM-DD date"),
+        (b'FirmCrdNb="283882"', b'FirmCrdNb=" "', "FirmCrdNb is missing"),
+    ],
+)
+def test_values_that_do_not_convert_fail_naming_the_attribute(
+    tmp_path: Path, find: bytes, replace: bytes, problem: str
+) -> None:
+    xml = gzip.decompress(SEC_FEED.read_bytes())
+    start = xml.index(b'FirmCrdNb="283882"')
+    firm_start = xml.rindex(b"<Firm>", 0, start)
+    firm_end = xml.index(b"</Firm>", start)
+    firm = xml[firm_start:firm_end].replace(find, replace, 1)
+    path = tmp_path / SEC_FEED.name
+    path.write_bytes(gzip.compress(xml[:firm_start] + firm + xml[firm_end:]))
+
+    with pytest.raises(SourceFormatError, match=re.escape(problem)):
+        write_feed(SEC_ADVISERS, path, tmp_path / "f.jsonl", tmp_path / "f.parquet")
+
+
+def test_blank_values_are_null_and_text_is_kept_as_written(tmp_path: Path) -> None:
+    xml = gzip.decompress(SEC_FEED.read_bytes()).replace(b'Strt2="SUITE 200"', b'Strt2="  "', 1)
+    path = tmp_path / SEC_FEED.name
+    path.write_bytes(gzip.compress(xml))
+
+    write_feed(SEC_ADVISERS, path, tmp_path / "f.jsonl", tmp_path / "f.parquet")
+
+    firm = rows_by(pq.read_table(tmp_path / "f.parquet"), "firm_crd")[283882]
+    assert firm["main_street2"] is None and firm["main_postal_code"] == "14221-5794"
