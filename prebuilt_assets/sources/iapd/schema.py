@@ -219,9 +219,9 @@ def representative_values(individual: Mapping[str, Any]) -> tuple[Any, ...]:
         primary.get("orgPK"),
         primary.get("city"),
         primary.get("state"),
-        sum(len(_items(employer, "CrntRgstns")) for employer in employers) if employers else 0,
-        len(_items(individual, "Exms")),
-        len(_items(individual, "PrevRgstns")),
+        _registrations(employers),
+        _length(individual.get("Exms")),
+        _length(individual.get("PrevRgstns")),
         None if disclosures is None else _any_flag_set(disclosures) if disclosures else False,
     )
 
@@ -264,6 +264,19 @@ def _child(parent: Mapping[str, Any], tag: str) -> Mapping[str, Any]:
 def _items(parent: Mapping[str, Any], tag: str) -> list[Any]:
     value = parent.get(tag)
     return value if value.__class__ is list else []
+
+
+def _length(value: Any) -> int:
+    return len(value) if value.__class__ is list else 0
+
+
+def _registrations(employers: list[dict[str, Any]]) -> int:
+    count = 0
+    for employer in employers:
+        registrations = employer.get("CrntRgstns")
+        if registrations.__class__ is list:
+            count += len(registrations)
+    return count
 
 
 def _count(value: Any) -> int | None:
