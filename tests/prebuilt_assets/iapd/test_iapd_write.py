@@ -212,3 +212,21 @@ def test_blank_values_are_null_and_text_is_kept_as_written(tmp_path: Path) -> No
 
     firm = rows_by(pq.read_table(tmp_path / "f.parquet"), "firm_crd")[283882]
     assert firm["main_street2"] is None and firm["main_postal_code"] == "14221-5794"
+
+
+def test_an_element_where_an_attribute_was_expected_is_not_text(tmp_path: Path) -> None:
+    xml = (
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><IAPDFirmSECReport GenOn="2026-12-02"><Firms>'
+        b'<Firm><Info FirmCrdNb="1" BusNm="ONE"/></Firm>'
+        b'<Firm><Info FirmCrdNb="2"><BusNm kind="x"/></Info></Firm>'
+        b"</Firms></IAPDFirmSECReport>"
+    )
+    path = tmp_path / SEC_FEED.name
+    path.write_bytes(gzip.compress(xml))
+
+    write_feed(SEC_ADVISERS, path, tmp_path / "f.jsonl", tmp_path / "f.parquet")
+
+    firms = rows_by(pq.read_table(tmp_path / "f.parquet"), "firm_crd")
+    assert (firms[1]["business_name"], firms[2]["business_name"]) == ("ONE", None)
+    lines = (tmp_path / "f.jsonl").read_text().splitlines()
+    assert json.loads(lines[1])["Info"] == {"FirmCrdNb": "2", "BusNm": {"kind": "x"}}
