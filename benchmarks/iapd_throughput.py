@@ -1,6 +1,7 @@
 """IAPD case of benchmarks/parse_throughput.py: our representatives parser against a bare lxml
-iterparse loop, same file, same run. ``parse_throughput.py`` registers it with one line
-(``run_selected(args)``); ``add_arguments`` gives it its options and adds "iapd" to ``--kinds``.
+iterparse loop, same file, same run. ``parse_throughput.py`` imports this module and calls
+``add_arguments(parser)`` (the IAPD options, and "iapd" among the default ``--kinds``) and
+``run_selected(args)`` (runs this case first when selected and takes it out of ``--kinds``).
 
 A representatives-shaped feed is generated from the recorded fixture's individuals (new CRD numbers,
 same elements and attributes), split into zip members like the real ``IA_INDVL_Feed_*.xml.zip`` and
@@ -8,8 +9,8 @@ scaled to at least ``--size-mb`` MB of XML. Each case then runs in a fresh subpr
 
 - ``bare``: ``lxml.etree.iterparse(tag="Indvl")`` over each member, clearing each element and deleting
   its previous siblings; nothing else. The floor any lxml-based streaming parser stands on.
-- ``parse``: our ``iter_batches`` (a nested dict per individual) plus the typed flat columns of each
-  batch (``flat.to_batch``); nothing serialised, nothing written.
+- ``parse``: our ``write_feed`` with no outputs: a nested dict per individual and the typed flat
+  columns of each batch (``flat.to_batch``); nothing serialised, nothing written.
 - ``parse+write``: our ``write_feed``: the same, plus the JSONL (orjson) and the zstd Parquet written.
 
 A child times its own parse (wall and CPU seconds, interpreter start and imports excluded); its peak
