@@ -187,10 +187,11 @@ def _read_root(feed: IapdFeed, head: bytes, location: str) -> date | None:
     html = describe_html_page(head)
     if html is not None:
         raise SourceFormatError(feed.name, location, f"got {html} instead of the XML feed")
-    parser = ElementTree.XMLPullParser(events=("start",))
+    parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(events=("start",))
     try:
         parser.feed(head)
-        root = next((element for _, element in parser.read_events()), None)
+        starts = (event[-1] for event in parser.read_events())
+        root = next((e for e in starts if isinstance(e, ElementTree.Element)), None)
     except ElementTree.ParseError as exc:
         raise SourceFormatError(feed.name, location, f"not an XML document: {exc}") from exc
     if root is None:

@@ -7,7 +7,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 import orjson
 import pyarrow as pa
@@ -21,6 +21,14 @@ from prebuilt_assets.sources.iapd.settings import IapdFeed
 from prebuilt_assets.tabular import Output
 
 DEFAULT_BATCH_ROWS = 10_000
+
+
+class BinarySink(Protocol):
+    """Where the JSONL goes: a binary file or the catalog's ``FileWriter``."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
 _WRITE_BUFFER = 1024 * 1024
 
 
@@ -41,7 +49,7 @@ class FeedOutputs:
 def write_feed(
     feed: IapdFeed,
     source_path: Path,
-    jsonl: Path | BinaryIO | None,
+    jsonl: Path | BinarySink | None,
     parquet: Path | Output | None,
     *,
     source_url: str | None = None,
@@ -77,7 +85,7 @@ def write_feed(
                 feed,
                 source_path,
                 jsonl_out,
-                str(parquet) if isinstance(parquet, Path) else parquet,  # type: ignore[arg-type]
+                str(parquet) if isinstance(parquet, Path) else parquet,
                 source_url=source_url,
                 batch_rows=batch_rows,
                 progress=progress,
@@ -99,7 +107,7 @@ def write_feed(
 def _write_records(
     feed: IapdFeed,
     source_path: Path,
-    jsonl: BinaryIO | None,
+    jsonl: BinarySink | None,
     parquet: Output | None,
     *,
     source_url: str | None,
