@@ -82,3 +82,12 @@ def test_iapd_runs_each_business_day_and_cftc_monthly():
         assert by_source[source].cron.endswith("* * 1-5")
     _minute, _hour, day, month, weekday = by_source["cftc_fcm_financials"].cron.split()
     assert day.isdigit() and (month, weekday) == ("*", "*")
+
+
+def test_the_iapd_and_cftc_parsers_import_no_dagster():
+    code = (
+        "import sys; import prebuilt_assets.sources.iapd.write, prebuilt_assets.sources.cftc.parse; "
+        "print('dagster' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

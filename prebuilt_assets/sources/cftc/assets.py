@@ -19,8 +19,8 @@ from prebuilt_assets.publishing import (
 from prebuilt_assets.resources import CatalogResource, HttpResource
 from prebuilt_assets.sources.cftc.client import CftcClient
 from prebuilt_assets.sources.cftc.parse import read_fcm_workbook, write_fcm_parquet
+from prebuilt_assets.sources.cftc.resources import CftcResource
 from prebuilt_assets.sources.cftc.schema import FCM_SCHEMA, SCHEMA_VERSION
-from prebuilt_assets.sources.cftc.settings import CftcResource
 from prebuilt_assets.tabular import ParseReport
 
 TASK = TASKS_BY_SOURCE["cftc_fcm_financials"]

@@ -2,8 +2,8 @@ import dagster as dg
 
 from prebuilt_assets.sources.cftc.assets import cftc_fcm_financials
 from prebuilt_assets.sources.cftc.checks import CHECKS
+from prebuilt_assets.sources.cftc.resources import CftcResource
 from prebuilt_assets.sources.cftc.schedules import JOB, SCHEDULE
-from prebuilt_assets.sources.cftc.settings import CftcResource
 
 defs = dg.Definitions(
     assets=[cftc_fcm_financials],

@@ -1,15 +1,12 @@
-"""Where the CFTC "Financial Data for FCMs" report lives, how its workbook is laid out, and how a
-deployment overrides the host.
+"""Where the CFTC "Financial Data for FCMs" report lives and how its workbook is laid out.
 
-Nothing here reads the environment at import: ``CftcResource`` resolves its base URL when a run
-starts. The column labels are in ``schema.py``.
+Constants only: nothing here reads the environment or imports Dagster (``resources.py`` does). The
+column labels are in ``schema.py``.
 """
 
 from __future__ import annotations
 
 import re
-
-import dagster as dg
 
 DATASET = "cftc_fcm_financials"
 
@@ -28,15 +25,3 @@ RFED_REGISTRATIONS = frozenset({"RFED", "FCMRFD"})
 
 # First cell of the block that follows the firms: "Totals", "Additions: ...", "Deletions: ...".
 END_OF_FIRMS = re.compile(r"(totals?|additions|deletions)\b", re.IGNORECASE)
-
-
-class CftcResource(dg.ConfigurableResource):
-    """``base_url`` of the CFTC site (default BGTASKS_CFTC_BASE_URL, then https://www.cftc.gov). The
-    workbook link read from the index page is moved onto this host too."""
-
-    base_url: str | None = None
-
-    def resolved_base_url(self) -> str:
-        from bgtasks.settings import get_settings
-
-        return (self.base_url or get_settings().cftc_base_url or REAL_BASE_URL).rstrip("/")

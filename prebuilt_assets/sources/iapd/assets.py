@@ -6,13 +6,9 @@ import dagster as dg
 from prebuilt_assets.catalog_tasks import TASKS_BY_SOURCE, PrebuiltTask
 from prebuilt_assets.resources import CatalogResource, HttpResource
 from prebuilt_assets.sources.iapd.publish import fetch_and_publish
+from prebuilt_assets.sources.iapd.resources import IapdResource
 from prebuilt_assets.sources.iapd.schema import SCHEMA_VERSION
-from prebuilt_assets.sources.iapd.settings import (
-    REPRESENTATIVES,
-    SEC_ADVISERS,
-    STATE_ADVISERS,
-    IapdResource,
-)
+from prebuilt_assets.sources.iapd.settings import REPRESENTATIVES, SEC_ADVISERS, STATE_ADVISERS
 
 SEC_TASK = TASKS_BY_SOURCE["iapd_sec_advisers"]
 STATE_TASK = TASKS_BY_SOURCE["iapd_state_advisers"]

@@ -29,8 +29,9 @@ from prebuilt_assets.publishing import (
 from prebuilt_assets.resources import CatalogResource, HttpResource
 from prebuilt_assets.sources.iapd.client import IapdClient
 from prebuilt_assets.sources.iapd.discover import FeedFile
+from prebuilt_assets.sources.iapd.resources import IapdResource
 from prebuilt_assets.sources.iapd.schema import SCHEMA_VERSION, flat_table_for
-from prebuilt_assets.sources.iapd.settings import IapdFeed, IapdResource
+from prebuilt_assets.sources.iapd.settings import IapdFeed
 from prebuilt_assets.sources.iapd.write import write_feed
 
 # A JSONL Source declares no columns: its records are the feed's elements, nested (see parse.py).

@@ -1,7 +1,6 @@
-"""Where the IAPD compilation reports live, how each of the three feeds is shaped, and how a
-deployment overrides the host.
+"""Where the IAPD compilation reports live and how each of the three feeds is shaped.
 
-Nothing here reads the environment at import: ``IapdResource`` resolves its base URL when a run starts.
+Constants only: nothing here reads the environment or imports Dagster (``resources.py`` does).
 """
 
 from __future__ import annotations
@@ -9,24 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import dagster as dg
-
 REAL_BASE_URL = "https://reports.adviserinfo.sec.gov"
 MANIFEST_PATH = "/reports/CompilationReports/CompilationReports.manifest.json"
 MANIFEST_URL = REAL_BASE_URL + MANIFEST_PATH
-
-
-class IapdResource(dg.ConfigurableResource):
-    """``base_url`` of the compilation reports (default BGTASKS_IAPD_BASE_URL, then the real host).
-    The feed files are resolved against the manifest's URL, so they come from the same host."""
-
-    base_url: str | None = None
-
-    def manifest_url(self) -> str:
-        from bgtasks.settings import get_settings
-
-        base = (self.base_url or get_settings().iapd_base_url or REAL_BASE_URL).rstrip("/")
-        return base + MANIFEST_PATH
 
 
 @dataclass(frozen=True)

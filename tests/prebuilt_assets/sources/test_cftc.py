@@ -14,7 +14,7 @@ import pytest
 from bgtasks.catalog import Catalog
 from prebuilt_assets.sources.cftc.assets import cftc_fcm_financials
 from prebuilt_assets.sources.cftc.checks import CHECKS
-from prebuilt_assets.sources.cftc.settings import CftcResource
+from prebuilt_assets.sources.cftc.resources import CftcResource
 from tests.prebuilt_assets.conftest import (
     CFTC_INDEX,
     CFTC_WORKBOOKS,

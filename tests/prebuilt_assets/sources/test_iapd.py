@@ -18,7 +18,7 @@ import pytest
 from bgtasks.catalog import Catalog
 from prebuilt_assets.sources.iapd.assets import iapd_representatives, iapd_sec_advisers, iapd_state_advisers
 from prebuilt_assets.sources.iapd.checks import CHECKS
-from prebuilt_assets.sources.iapd.settings import IapdResource
+from prebuilt_assets.sources.iapd.resources import IapdResource
 from tests.prebuilt_assets.conftest import (
     FAST,
     IAPD_DIR,
