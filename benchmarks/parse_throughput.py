@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import iapd_throughput  # the IAPD case, in its own module
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "prebuilt"
 BASE_ROWS = {"nccs": 500_000, "ecb": 100_000}
@@ -142,9 +144,11 @@ def main() -> None:
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--repeat", type=int, default=3, help="runs per case at 1x (median); 1 run above 1x")
     parser.add_argument("--kinds", nargs="+", default=["nccs", "ecb"])
+    iapd_throughput.add_arguments(parser)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--skip-bare-above", type=int, default=100, help="skip bare pyarrow above this scale")
     args = parser.parse_args()
+    iapd_throughput.run_selected(args)
 
     work = Path(tempfile.mkdtemp(prefix="bgtasks-bench-", dir=args.workdir))
     results: list[dict] = []

@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     nccs_year: int | None = Field(
         default=None, description="Pin the NCCS tax year instead of taking the newest."
     )
+    iapd_base_url: str | None = Field(
+        default=None,
+        description="IAPD compilation-reports host. Default: https://reports.adviserinfo.sec.gov.",
+    )
+    cftc_base_url: str | None = Field(
+        default=None, description="CFTC site base. Default: https://www.cftc.gov."
+    )
 
     @property
     def home(self) -> Path:

@@ -26,10 +26,20 @@ class PrebuiltTask:
     timezone: str
     cadence: str  # human text
     group: str  # Dagster asset group
+    # A second Source the same run publishes with the same records, nested, as JSONL (IAPD); the
+    # Parquet Source above holds the flat core fields. See docs/prebuilt.md, "Two Sources per feed".
+    nested_source: str | None = None
 
 
 def _task(
-    source: str, title: str, description: str, cron: str, timezone: str, cadence: str, group: str
+    source: str,
+    title: str,
+    description: str,
+    cron: str,
+    timezone: str,
+    cadence: str,
+    group: str,
+    nested_source: str | None = None,
 ) -> PrebuiltTask:
     return PrebuiltTask(
         name=f"prebuilt.{source}",
@@ -44,6 +54,7 @@ def _task(
         timezone=timezone,
         cadence=cadence,
         group=group,
+        nested_source=nested_source,
     )
 
 
@@ -87,6 +98,54 @@ PREBUILT_TASKS: list[PrebuiltTask] = [
         timezone="UTC",
         cadence="monthly check on the 3rd at 06:00 UTC (new years are published rarely)",
         group="prebuilt_nccs",
+    ),
+    _task(
+        "iapd_sec_advisers",
+        "IAPD: SEC-registered investment advisers",
+        "Every SEC-registered and exempt reporting investment adviser firm in the IAPD compilation report "
+        "(IA_FIRM_SEC_Feed): identity, main address, registration, Form ADV Item 5 AUM. Flat core fields as "
+        "Parquet; every firm whole and nested in the JSONL Source iapd_sec_advisers_nested. Key: firm_crd.",
+        cron="30 6 * * 1-5",
+        timezone="America/New_York",
+        cadence="each business day at 06:30 New York time (a new edition most days)",
+        group="prebuilt_iapd",
+        nested_source="iapd_sec_advisers_nested",
+    ),
+    _task(
+        "iapd_state_advisers",
+        "IAPD: state-registered investment advisers",
+        "Every state-registered investment adviser firm in the IAPD compilation report (IA_FIRM_STATE_Feed), "
+        "with its state registrations. Flat core fields as Parquet; every firm whole and nested in the JSONL "
+        "Source iapd_state_advisers_nested. Key: firm_crd.",
+        cron="45 6 * * 1-5",
+        timezone="America/New_York",
+        cadence="each business day at 06:45 New York time",
+        group="prebuilt_iapd",
+        nested_source="iapd_state_advisers_nested",
+    ),
+    _task(
+        "iapd_representatives",
+        "IAPD: investment adviser representatives",
+        "Every investment adviser representative in the IAPD compilation report (IA_INDVL_Feed): name, "
+        "current employers and registrations, exams, history, disclosures. Flat core fields as Parquet; every "
+        "individual whole and nested in the JSONL Source iapd_representatives_nested. Key: individual_crd.",
+        cron="0 7 * * 1-5",
+        timezone="America/New_York",
+        cadence="each business day at 07:00 New York time",
+        group="prebuilt_iapd",
+        nested_source="iapd_representatives_nested",
+    ),
+    _task(
+        "cftc_fcm_financials",
+        "CFTC: financial data for FCMs and RFEDs",
+        "The CFTC's monthly selected financial data of every futures commission merchant and retail foreign "
+        "exchange dealer: adjusted net capital, requirement, customer segregated, Part 30 and cleared-swap "
+        "funds, retail forex obligation, in whole USD, with the report month and each firm's as-of date. "
+        "Key: firm_name (the report has no firm identifier).",
+        cron="0 8 25 * *",
+        timezone="America/New_York",
+        cadence="monthly on the 25th at 08:00 New York time (a month's report appears 5-7 weeks after it ends)",
+        group="prebuilt_cftc",
     ),
 ]
 

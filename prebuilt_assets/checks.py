@@ -98,6 +98,37 @@ def build_checks(
     return [has_rows, key_unique, row_count_change]
 
 
+def build_nested_check(task: PrebuiltTask) -> dg.AssetChecksDefinition:
+    """For a task that also publishes nested JSONL: that Source's current version holds the same content
+    (hash) and record count as the flat one, i.e. readers of either see the same edition (error)."""
+    assert task.nested_source is not None, task.name
+    nested_source = task.nested_source
+
+    @dg.asset_check(
+        asset=dg.AssetKey(list(task.asset_key)),
+        name="nested_matches_flat",
+        description=f"The current version of {nested_source} holds the same edition and record count as "
+        f"the current version of {task.source}.",
+    )
+    def nested_matches_flat(catalog: CatalogResource) -> dg.AssetCheckResult:
+        cat = catalog.get()
+        flat = _current(cat, task)
+        nested = cat.find_current(nested_source)
+        return dg.AssetCheckResult(
+            passed=nested is not None
+            and nested.content_hash == flat.content_hash
+            and nested.rows == flat.rows,
+            metadata={
+                "rows": flat.rows,
+                "version": flat.version,
+                "nested_rows": nested.rows if nested else None,
+                "nested_version": nested.version if nested else None,
+            },
+        )
+
+    return nested_matches_flat
+
+
 def _current(catalog: Catalog, task: PrebuiltTask) -> Manifest:
     manifest = catalog.find_current(task.source)
     if manifest is None:

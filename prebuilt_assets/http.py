@@ -40,6 +40,8 @@ class Expect(Enum):
     JSON = "json"
     TEXT = "text"  # CSV/TSV in any encoding
     GZIP = "gzip"
+    ZIP = "zip"  # a zip archive (the IAPD representatives feed)
+    XLSX = "xlsx"  # an Office Open XML workbook, itself a zip
 
 
 @dataclass(frozen=True)
@@ -370,6 +372,10 @@ def _check_kind(source: str, shown: str, head: bytes, content_type: str, expect:
         raise ContentError(source, shown, f"an HTML page was served where {expect.value} data was expected")
     if expect is Expect.GZIP and head[:2] != b"\x1f\x8b":
         raise ContentError(source, shown, "not a gzip stream (no gzip magic bytes at the start)")
+    if expect in (Expect.ZIP, Expect.XLSX) and head[:4] != b"PK\x03\x04":
+        raise ContentError(
+            source, shown, f"not {expect.value} data (starts with {head[:8]!r}, not a zip header)"
+        )
     if expect is Expect.JSON and head.lstrip()[:1] not in (b"{", b"["):
         raise ContentError(source, shown, f"not JSON (starts with {head[:20]!r})")
 

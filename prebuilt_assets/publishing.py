@@ -115,12 +115,13 @@ def publish(
             f"{task.source}: {len(report.missing_columns)} declared column(s) absent upstream, written as nulls: "
             + ", ".join(report.missing_columns)
         )
-    return _result(context, catalog, task, result)
+    return publish_result(context, catalog, task, result)
 
 
-def _result(
+def publish_result(
     context: dg.AssetExecutionContext, catalog: Catalog, task: PrebuiltTask, result: PublishResult
 ) -> dg.MaterializeResult:
+    """The materialization of a commit: "unchanged" with the current version, or the new version."""
     if result.status == "unchanged":
         return unchanged(context, catalog, task, result.manifest, "same content hash as the current version")
     where = "current" if result.current else f"not current: a newer version is ({result.previous_version})"

@@ -13,6 +13,23 @@ ECB_DIR = "/stats/money/mfi/general/html/dla/mfi_MID"
 ECB_LANDING = "/stats/financial_corporations/list_of_financial_institutions/html/daily_list-MID.en.html"
 NCCS_CATALOG = "/nccs/catalogs/catalog-core.html"
 NCCS_2022 = "/harmonized/core/501c3-pz/CORE-2022-501C3-CHARITIES-PZ-HRMN.csv"
+IAPD_DIR = "/reports/CompilationReports"
+IAPD_MANIFEST = f"{IAPD_DIR}/CompilationReports.manifest.json"
+IAPD_FILES = (
+    "IA_FIRM_SEC_Feed_12_02_2026.xml.gz",
+    "IA_FIRM_STATE_Feed_12_02_2026.xml.gz",
+    "IA_INDVL_Feed_12_02_2026.xml.zip",
+)
+CFTC_INDEX = "/MarketReports/financialfcmdata/index.htm"
+# As the index page links them (percent-encoded spaces; upload folder = report month + 2).
+CFTC_WORKBOOKS = {
+    "/sites/default/files/2026-11/01%20-%20FCM%20Webpage%20Update%20-%20September%202026.xlsx": (
+        "01 - FCM Webpage Update - September 2026.xlsx"
+    ),
+    "/sites/default/files/2026-10/01%20-%20FCM%20Webpage%20Update%20-%20August%202026.xlsx": (
+        "01 - FCM Webpage Update - August 2026.xlsx"
+    ),
+}
 
 FAST = HttpSettings(
     user_agent="bgtasks-tests/1.0 (+loopback)",
@@ -38,6 +55,12 @@ def server() -> Iterator[FixtureServer]:
         state.serve(f"{ECB_DIR}/{name}", FIXTURES / "ecb" / name)
     state.serve(NCCS_CATALOG, FIXTURES / "nccs" / "catalog-core.html")
     state.serve(NCCS_2022, FIXTURES / "nccs" / "CORE-2022-501C3-CHARITIES-PZ-HRMN.csv")
+    state.serve(IAPD_MANIFEST, FIXTURES / "iapd" / "CompilationReports.manifest.json")
+    for name in IAPD_FILES:
+        state.serve(f"{IAPD_DIR}/{name}", FIXTURES / "iapd" / name)
+    state.serve(CFTC_INDEX, FIXTURES / "cftc" / "financialfcmdata_index.htm")
+    for path, name in CFTC_WORKBOOKS.items():
+        state.serve(path, FIXTURES / "cftc" / name)
     httpd, thread = start(state)
     try:
         yield state

@@ -19,6 +19,10 @@ def test_definitions_load_and_validate():
         "prebuilt/fdic_locations",
         "prebuilt/ecb_mfi",
         "prebuilt/nccs_501c3_pz",
+        "prebuilt/iapd_sec_advisers",
+        "prebuilt/iapd_state_advisers",
+        "prebuilt/iapd_representatives",
+        "prebuilt/cftc_fcm_financials",
     }
 
 
@@ -30,6 +34,10 @@ def test_every_prebuilt_task_has_its_job_and_a_stopped_schedule():
         "prebuilt.fdic_locations",
         "prebuilt.ecb_mfi",
         "prebuilt.nccs_501c3_pz",
+        "prebuilt.iapd_sec_advisers",
+        "prebuilt.iapd_state_advisers",
+        "prebuilt.iapd_representatives",
+        "prebuilt.cftc_fcm_financials",
     ]
     for task in PREBUILT_TASKS:
         job = defs.resolve_job_def(task.job_name)
@@ -48,4 +56,38 @@ def test_prebuilt_tasks_import_nothing_heavy():
         "print(json.dumps([len(t.PREBUILT_TASKS), sorted(m for m in ('dagster', 'pyarrow', 'requests') if m in sys.modules)]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == [4, []]
+    assert json.loads(out.stdout) == [8, []]
+
+
+def test_iapd_tasks_publish_a_nested_jsonl_source_beside_the_flat_one():
+    from prebuilt_assets.definitions import defs
+
+    nested = {t.source: t.nested_source for t in PREBUILT_TASKS if t.nested_source}
+    assert nested == {
+        "iapd_sec_advisers": "iapd_sec_advisers_nested",
+        "iapd_state_advisers": "iapd_state_advisers_nested",
+        "iapd_representatives": "iapd_representatives_nested",
+    }
+    checks = {
+        key.name
+        for key in defs.resolve_asset_graph().asset_check_keys
+        if key.asset_key == dg.AssetKey(["prebuilt", "iapd_representatives"])
+    }
+    assert checks == {"has_rows", "key_unique", "row_count_change", "nested_matches_flat"}
+
+
+def test_iapd_runs_each_business_day_and_cftc_monthly():
+    by_source = {t.source: t for t in PREBUILT_TASKS}
+    for source in ("iapd_sec_advisers", "iapd_state_advisers", "iapd_representatives"):
+        assert by_source[source].cron.endswith("* * 1-5")
+    _minute, _hour, day, month, weekday = by_source["cftc_fcm_financials"].cron.split()
+    assert day.isdigit() and (month, weekday) == ("*", "*")
+
+
+def test_the_iapd_and_cftc_parsers_import_no_dagster():
+    code = (
+        "import sys; import prebuilt_assets.sources.iapd.write, prebuilt_assets.sources.cftc.parse; "
+        "print('dagster' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

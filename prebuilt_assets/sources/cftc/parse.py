@@ -34,6 +34,7 @@ from prebuilt_assets.sources.cftc.settings import (
     HEADER_SEARCH_ROWS,
     RFED_REGISTRATIONS,
 )
+from prebuilt_assets.tabular import Output
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
@@ -98,10 +99,11 @@ def read_fcm_workbook(path: Path, report_month: date, source_url: str | None = N
     )
 
 
-def write_fcm_parquet(report: FcmReport, parquet_path: Path) -> int:
-    """Write the report's firms as one typed Parquet file; returns the row count."""
+def write_fcm_parquet(report: FcmReport, parquet: Path | Output) -> int:
+    """Write the report's firms as one typed Parquet file (a path or a writable stream); returns the
+    row count."""
     table = fcm_table(report.rows)
-    pq.write_table(table, parquet_path, compression="zstd")
+    pq.write_table(table, str(parquet) if isinstance(parquet, Path) else parquet, compression="zstd")
     return table.num_rows
 
 

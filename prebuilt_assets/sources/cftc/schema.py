@@ -32,6 +32,9 @@ from typing import Any
 
 import pyarrow as pa
 
+# Part of every version's content hash: bump it when parsing or the table changes.
+SCHEMA_VERSION = "cftc_fcm/1"
+
 
 @dataclass(frozen=True)
 class FcmColumn:

@@ -1,6 +1,7 @@
 """Where the CFTC "Financial Data for FCMs" report lives and how its workbook is laid out.
 
-Constants only: nothing here reads the environment. The column labels are in ``schema.py``.
+Constants only: nothing here reads the environment or imports Dagster (``resources.py`` does). The
+column labels are in ``schema.py``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ import re
 
 DATASET = "cftc_fcm_financials"
 
-INDEX_URL = "https://www.cftc.gov/MarketReports/financialfcmdata/index.htm"
+REAL_BASE_URL = "https://www.cftc.gov"
+INDEX_PATH = "/MarketReports/financialfcmdata/index.htm"
+INDEX_URL = REAL_BASE_URL + INDEX_PATH
 HISTORICAL_INDEX_URL = "https://www.cftc.gov/MarketReports/financialfcmdata/HistoricalFCMReports/index.htm"
 
 # The header is row 1 today; a title or blank row above it has been seen in other eras.

@@ -58,13 +58,13 @@ class IapdEdition:
             ) from None
 
 
-def read_manifest(manifest: bytes, manifest_url: str = MANIFEST_URL) -> IapdEdition:
+def read_manifest(manifest: bytes, manifest_url: str = MANIFEST_URL, source: str = "iapd") -> IapdEdition:
     """Parse the manifest JSON into the current edition's feed files with absolute URLs.
 
-    Raises SourceFormatError when the body is an HTML page (the SEC firewall's block page), is not
-    the manifest's JSON shape, or lists none of the three feeds.
+    Raises SourceFormatError (naming ``source``) when the body is an HTML page (the SEC firewall's
+    block page), is not the manifest's JSON shape, or lists none of the three feeds.
     """
-    entries = _manifest_entries(manifest, manifest_url)
+    entries = _manifest_entries(manifest, manifest_url, source)
     files: dict[str, FeedFile] = {}
     for entry in entries:
         name = entry.get("name")
@@ -74,7 +74,7 @@ def read_manifest(manifest: bytes, manifest_url: str = MANIFEST_URL) -> IapdEdit
             feed=feed.name,
             name=name,
             url=urljoin(manifest_url, name),
-            edition_date=_entry_date(entry, name, manifest_url),
+            edition_date=_entry_date(entry, name, manifest_url, source),
         )
         # The manifest should list one edition; if it ever lists more, the newest wins.
         current = files.get(feed.name)
@@ -82,15 +82,15 @@ def read_manifest(manifest: bytes, manifest_url: str = MANIFEST_URL) -> IapdEdit
             files[feed.name] = file
     if not files:
         names = [entry.get("name") for entry in entries]
-        raise SourceFormatError("iapd", manifest_url, f"the manifest lists none of the feeds: {names}")
+        raise SourceFormatError(source, manifest_url, f"the manifest lists none of the feeds: {names}")
     return IapdEdition(files=files, manifest_url=manifest_url)
 
 
-def _manifest_entries(manifest: bytes, manifest_url: str) -> list[dict[str, object]]:
+def _manifest_entries(manifest: bytes, manifest_url: str, source: str) -> list[dict[str, object]]:
     html = describe_html_page(manifest[:4096])
     if html is not None:
         raise SourceFormatError(
-            "iapd",
+            source,
             manifest_url,
             f"got {html} instead of the manifest JSON (a firewall block page? the request must "
             "declare a User-Agent)",
@@ -98,10 +98,10 @@ def _manifest_entries(manifest: bytes, manifest_url: str) -> list[dict[str, obje
     try:
         document = json.loads(manifest.removeprefix(b"\xef\xbb\xbf"))
     except ValueError as exc:
-        raise SourceFormatError("iapd", manifest_url, f"the manifest is not JSON: {exc}") from exc
+        raise SourceFormatError(source, manifest_url, f"the manifest is not JSON: {exc}") from exc
     files = document.get("files") if isinstance(document, dict) else None
     if not isinstance(files, list) or not all(isinstance(entry, dict) for entry in files):
-        raise SourceFormatError("iapd", manifest_url, 'the manifest has no "files" list of objects')
+        raise SourceFormatError(source, manifest_url, 'the manifest has no "files" list of objects')
     return files
 
 
@@ -112,7 +112,7 @@ def _feed_named(name: str) -> IapdFeed | None:
     return None
 
 
-def _entry_date(entry: Mapping[str, object], name: str, manifest_url: str) -> date:
+def _entry_date(entry: Mapping[str, object], name: str, manifest_url: str, source: str) -> date:
     listed = entry.get("date")
     if isinstance(listed, str):
         try:
@@ -122,7 +122,7 @@ def _entry_date(entry: Mapping[str, object], name: str, manifest_url: str) -> da
     in_name = _DATE_IN_NAME.search(name)
     if in_name is None:
         raise SourceFormatError(
-            "iapd", manifest_url, f"no edition date for {name}: date {listed!r} is not MM/DD/YYYY"
+            source, manifest_url, f"no edition date for {name}: date {listed!r} is not MM/DD/YYYY"
         )
     month, day, year = (int(part) for part in in_name.groups())
     return date(year, month, day)

@@ -1,6 +1,6 @@
 """Where the IAPD compilation reports live and how each of the three feeds is shaped.
 
-Constants only: nothing here reads the environment.
+Constants only: nothing here reads the environment or imports Dagster (``resources.py`` does).
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MANIFEST_URL = (
-    "https://reports.adviserinfo.sec.gov/reports/CompilationReports/CompilationReports.manifest.json"
-)
+REAL_BASE_URL = "https://reports.adviserinfo.sec.gov"
+MANIFEST_PATH = "/reports/CompilationReports/CompilationReports.manifest.json"
+MANIFEST_URL = REAL_BASE_URL + MANIFEST_PATH
 
 
 @dataclass(frozen=True)

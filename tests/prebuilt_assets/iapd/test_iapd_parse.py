@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import io
 import zipfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -264,10 +264,29 @@ def test_a_renamed_record_element_stops_before_the_whole_document_is_built(
 
 
 def test_element_to_dict_on_a_lone_element() -> None:
-    from lxml import etree
-
-    element = etree.parse(
-        io.BytesIO(b'<Item1 Q1I="Y"><WebAddrs><WebAddr>HTTP://X</WebAddr></WebAddrs></Item1>')
+    element = ElementTree.fromstring(
+        b'<Item1 Q1I="Y"><WebAddrs><WebAddr>HTTP://X</WebAddr></WebAddrs></Item1>'
     )
 
-    assert parse.element_to_dict(element.getroot()) == {"Q1I": "Y", "WebAddrs": ["HTTP://X"]}
+    assert parse.element_to_dict(element) == {"Q1I": "Y", "WebAddrs": ["HTTP://X"]}
+
+
+def test_records_split_across_many_small_feeds_come_out_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = [r.data for r in iter_records(REPRESENTATIVES, INDVL_FEED)]
+    monkeypatch.setattr(parse, "_CHUNK_BYTES", 97)
+
+    pieces = [r.data for r in iter_records(REPRESENTATIVES, INDVL_FEED)]
+
+    assert pieces == whole and len(pieces) == 40
+
+
+def test_records_outside_the_container_fail_instead_of_being_dropped(tmp_path: Path) -> None:
+    xml = (
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><IAPDFirmSECReport GenOn="2026-12-02">'
+        b'<Firms><Firm><Info FirmCrdNb="1"/></Firm></Firms>'
+        b'<Other><Firm><Info FirmCrdNb="2"/></Firm></Other></IAPDFirmSECReport>'
+    )
+    path = write_gzip(tmp_path, xml)
+
+    with pytest.raises(SourceFormatError, match=r"1 <Firm> element\(s\) outside the record container"):
+        list(iter_records(SEC_ADVISERS, path))

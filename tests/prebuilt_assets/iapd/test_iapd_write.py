@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -40,7 +41,15 @@ def test_sec_feed_writes_one_line_and_one_typed_row_per_firm(tmp_path: Path) -> 
         b"description": b"Item5F@Q5F2C: total regulatory AUM, USD"
     }
     assert table.num_rows == 35
-    assert outputs.jsonl_bytes == (tmp_path / "firms.jsonl").stat().st_size
+
+
+def test_outputs_can_be_streams(tmp_path: Path) -> None:
+    with (tmp_path / "r.jsonl").open("wb") as jsonl, (tmp_path / "r.parquet").open("wb") as parquet:
+        outputs = write_feed(REPRESENTATIVES, INDVL_FEED, jsonl, parquet)
+
+    assert outputs.records == 40
+    assert len((tmp_path / "r.jsonl").read_bytes().splitlines()) == 40
+    assert pq.read_table(tmp_path / "r.parquet").num_rows == 40
 
 
 def test_firm_rows_carry_the_headline_values_with_real_types(tmp_path: Path) -> None:
@@ -169,3 +178,55 @@ def test_a_value_of_the_wrong_type_fails_naming_the_firm_and_attribute(tmp_path:
     ):
         write_feed(SEC_ADVISERS, path, tmp_path / "f.jsonl", tmp_path / "f.parquet")
     assert not (tmp_path / "f.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("find", "replace", "problem"),
+    [
+        (b'Q5F1="Y"', b'Q5F1="maybe"', "Q5F1='maybe' is not Y or N"),
+        (b'Dt="2024-05-14"', b'Dt="14/05/2024"', "Dt='14/05/2024' is not a YYYY-MM-DD date"),
+        (b'FirmCrdNb="283882"', b'FirmCrdNb=" "', "FirmCrdNb is missing"),
+    ],
+)
+def test_values_that_do_not_convert_fail_naming_the_attribute(
+    tmp_path: Path, find: bytes, replace: bytes, problem: str
+) -> None:
+    xml = gzip.decompress(SEC_FEED.read_bytes())
+    start = xml.index(b'FirmCrdNb="283882"')
+    firm_start = xml.rindex(b"<Firm>", 0, start)
+    firm_end = xml.index(b"</Firm>", start)
+    firm = xml[firm_start:firm_end].replace(find, replace, 1)
+    path = tmp_path / SEC_FEED.name
+    path.write_bytes(gzip.compress(xml[:firm_start] + firm + xml[firm_end:]))
+
+    with pytest.raises(SourceFormatError, match=re.escape(problem)):
+        write_feed(SEC_ADVISERS, path, tmp_path / "f.jsonl", tmp_path / "f.parquet")
+
+
+def test_blank_values_are_null_and_text_is_kept_as_written(tmp_path: Path) -> None:
+    xml = gzip.decompress(SEC_FEED.read_bytes()).replace(b'Strt2="SUITE 200"', b'Strt2="  "', 1)
+    path = tmp_path / SEC_FEED.name
+    path.write_bytes(gzip.compress(xml))
+
+    write_feed(SEC_ADVISERS, path, tmp_path / "f.jsonl", tmp_path / "f.parquet")
+
+    firm = rows_by(pq.read_table(tmp_path / "f.parquet"), "firm_crd")[283882]
+    assert firm["main_street2"] is None and firm["main_postal_code"] == "14221-5794"
+
+
+def test_an_element_where_an_attribute_was_expected_is_not_text(tmp_path: Path) -> None:
+    xml = (
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><IAPDFirmSECReport GenOn="2026-12-02"><Firms>'
+        b'<Firm><Info FirmCrdNb="1" BusNm="ONE"/></Firm>'
+        b'<Firm><Info FirmCrdNb="2"><BusNm kind="x"/></Info></Firm>'
+        b"</Firms></IAPDFirmSECReport>"
+    )
+    path = tmp_path / SEC_FEED.name
+    path.write_bytes(gzip.compress(xml))
+
+    write_feed(SEC_ADVISERS, path, tmp_path / "f.jsonl", tmp_path / "f.parquet")
+
+    firms = rows_by(pq.read_table(tmp_path / "f.parquet"), "firm_crd")
+    assert (firms[1]["business_name"], firms[2]["business_name"]) == ("ONE", None)
+    lines = (tmp_path / "f.jsonl").read_text().splitlines()
+    assert json.loads(lines[1])["Info"] == {"FirmCrdNb": "2", "BusNm": {"kind": "x"}}
