@@ -120,7 +120,7 @@ def _fields(**options: Any) -> dict[str, Any]:
     help="The bgtasks user who owns the task; its schedule and triggers run as this user "
     "(default: $BGTASKS_USER, else your login name).",
 )
-def create_task(name: str, disabled: bool, owner: str | None, **options: Any) -> None:
+def create_task(name: str, disabled: bool, owner: str, **options: Any) -> None:
     """Create a task (--image is required)."""
     fields = _fields(**options)
     if options.get("env"):
