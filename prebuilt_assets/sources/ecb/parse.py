@@ -38,7 +38,10 @@ def trim_and_null(table: pa.Table) -> pa.Table:
     for col in table.columns:
         if pa.types.is_string(col.type):
             col = pc.utf8_trim_whitespace(col)
-            col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+            # Empty fields are already null (the reader's null_values): only blank ones are empty now.
+            blank = pc.equal(pc.binary_length(col), 0)
+            if pc.any(blank).as_py():
+                col = pc.if_else(blank, pa.scalar(None, pa.string()), col)
         arrays.append(col)
     return pa.Table.from_arrays(arrays, schema=table.schema)
 
