@@ -48,9 +48,8 @@ def utf8_line_blocks(stream: pa.NativeFile, encoding: str, block_size: int) -> I
                 yield pa.py_buffer(data).slice(0, cut)
                 data = data[cut:]
             pending, size = [data], len(data)
-    data = b"".join(pending)
-    if data and not data.isspace():
-        yield pa.py_buffer(data)
+    if data := b"".join(pending):
+        yield pa.py_buffer(data)  # the last line may lack its newline
 
 
 def _utf8_pieces(stream: pa.NativeFile, encoding: str) -> Iterator[bytes]:
