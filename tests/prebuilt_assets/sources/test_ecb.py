@@ -9,10 +9,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from bgtasks.catalog import Catalog
+from prebuilt_assets import line_blocks, tabular
 from prebuilt_assets.http import HttpClient
 from prebuilt_assets.sources.ecb.assets import ecb_mfi
 from prebuilt_assets.sources.ecb.checks import CHECKS
 from prebuilt_assets.sources.ecb.client import EcbClient
+from prebuilt_assets.sources.ecb.parse import parse_mfi
 from prebuilt_assets.sources.ecb.settings import EcbResource
 from tests.prebuilt_assets.conftest import (
     ECB_DIR,
@@ -139,3 +141,20 @@ def test_landing_page_without_links_falls_back_to_dated_names(server):
     with HttpClient("ecb_mfi", FAST) as http:
         _, found = EcbClient(http, server.url, walk_back_days=3).find_latest(today=date(2026, 12, 4))
     assert found.list_date == date(2026, 12, 2) and found.url == server.url + GZ
+
+
+@pytest.mark.parametrize("name", ["mfi_csv_261202.csv", "mfi_csv_261202.csv.gz"])
+def test_small_blocks_and_row_groups_parse_to_the_same_table(tmp_path, monkeypatch, name):
+    """The list cut into ~1 KB blocks (each parsed on its own) and written in row groups of about
+    10 rows gives the table the whole file gives in one block."""
+    path = FIXTURES / "ecb" / name
+    gz = name.endswith(".gz")
+    whole = parse_mfi(path, str(tmp_path / "whole.parquet"), gzip=gz, url=name)
+    monkeypatch.setattr(line_blocks, "READ_BYTES", 256)
+    monkeypatch.setattr(tabular, "ROW_GROUP_ROWS", 10)
+    cut = parse_mfi(path, str(tmp_path / "cut.parquet"), gzip=gz, url=name, block_size=1024)
+    assert whole.rows == cut.rows == 82
+    assert pq.read_table(tmp_path / "cut.parquet").equals(pq.read_table(tmp_path / "whole.parquet"))
+    meta = pq.ParquetFile(tmp_path / "cut.parquet").metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert len(sizes) > 3 and max(sizes) < 20, sizes

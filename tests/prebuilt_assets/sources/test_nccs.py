@@ -9,8 +9,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from bgtasks.catalog import Catalog
+from prebuilt_assets import line_blocks
+from prebuilt_assets.errors import SchemaError
 from prebuilt_assets.sources.nccs.assets import nccs_501c3_pz
 from prebuilt_assets.sources.nccs.checks import CHECKS
+from prebuilt_assets.sources.nccs.parse import parse_core
 from prebuilt_assets.sources.nccs.settings import NccsResource
 from tests.prebuilt_assets.conftest import (
     NCCS_2022,
@@ -157,3 +160,21 @@ def test_duplicate_ein_among_non_duplicate_returns_fails_the_key_check(server, c
     result = run(server, catalog_root, instance)
     assert result.success, "a failed check is reported, it does not fail the run"
     assert check_results(result)["key_unique"] == (False, "ERROR")
+
+
+def test_small_blocks_parse_to_the_same_table_and_errors_in_later_blocks_name_the_column(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "core.csv"
+    path.write_bytes(FIXTURE)
+    whole = parse_core(path, str(tmp_path / "whole.parquet"), url="u")
+    monkeypatch.setattr(line_blocks, "READ_BYTES", 1000)
+    cut = parse_core(path, str(tmp_path / "cut.parquet"), url="u", block_size=2048)
+    assert whole.rows == cut.rows == len(rows_of(FIXTURE)) - 1
+    assert pq.read_table(tmp_path / "cut.parquet").equals(pq.read_table(tmp_path / "whole.parquet"))
+
+    rows = rows_of(FIXTURE)
+    rows[-1][rows[0].index("F9_01_REV_TOT_CY")] = "13x438"
+    path.write_bytes(csv_bytes(rows))
+    with pytest.raises(SchemaError, match="column F9_01_REV_TOT_CY: CSV conversion error to int64"):
+        parse_core(path, str(tmp_path / "bad.parquet"), url="u", block_size=2048)
