@@ -1,10 +1,23 @@
-"""One job and one schedule per prebuilt task, named as ``catalog_tasks`` says; schedules start stopped."""
+"""One asset, one job and one schedule per prebuilt task, named as ``catalog_tasks`` says; schedules
+start stopped."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from prebuilt_assets.catalog_tasks import PrebuiltTask
+
+
+def task_asset(task: PrebuiltTask, code_version: str, kinds: frozenset[str] = frozenset({"parquet"})):
+    """The ``@dg.asset`` decorator of a task's asset: its key, group, description and tags from the task."""
+    return dg.asset(
+        key=dg.AssetKey(list(task.asset_key)),
+        group_name=task.group,
+        description=task.description,
+        kinds=set(kinds),
+        code_version=code_version,
+        tags={"bgtasks/task": task.name},
+    )
 
 
 def task_job(task: PrebuiltTask) -> dg.UnresolvedAssetJobDefinition:

@@ -5,6 +5,7 @@ import dagster as dg
 from bgtasks.catalog import FileWriter
 from prebuilt_assets.catalog_tasks import TASKS_BY_SOURCE
 from prebuilt_assets.http import NotModified
+from prebuilt_assets.jobs import task_asset
 from prebuilt_assets.progress import ProgressLog
 from prebuilt_assets.publishing import (
     content_hash,
@@ -26,14 +27,7 @@ from prebuilt_assets.tabular import ParseReport
 TASK = TASKS_BY_SOURCE["cftc_fcm_financials"]
 
 
-@dg.asset(
-    key=dg.AssetKey(list(TASK.asset_key)),
-    group_name=TASK.group,
-    description=TASK.description,
-    kinds={"parquet"},
-    code_version=SCHEMA_VERSION,
-    tags={"bgtasks/task": TASK.name},
-)
+@task_asset(TASK, SCHEMA_VERSION)
 def cftc_fcm_financials(
     context: dg.AssetExecutionContext, catalog: CatalogResource, http: HttpResource, cftc: CftcResource
 ) -> dg.MaterializeResult:

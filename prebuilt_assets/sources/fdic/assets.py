@@ -3,6 +3,7 @@
 import dagster as dg
 
 from prebuilt_assets.catalog_tasks import TASKS_BY_SOURCE, PrebuiltTask
+from prebuilt_assets.jobs import task_asset
 from prebuilt_assets.progress import ProgressLog
 from prebuilt_assets.publishing import (
     content_hash,
@@ -72,14 +73,7 @@ INSTITUTIONS_TASK = TASKS_BY_SOURCE["fdic_institutions"]
 LOCATIONS_TASK = TASKS_BY_SOURCE["fdic_locations"]
 
 
-@dg.asset(
-    key=dg.AssetKey(list(INSTITUTIONS_TASK.asset_key)),
-    group_name=INSTITUTIONS_TASK.group,
-    description=INSTITUTIONS_TASK.description,
-    kinds={"parquet"},
-    code_version=SCHEMA_VERSION,
-    tags={"bgtasks/task": INSTITUTIONS_TASK.name},
-)
+@task_asset(INSTITUTIONS_TASK, SCHEMA_VERSION)
 def fdic_institutions(
     context: dg.AssetExecutionContext, catalog: CatalogResource, http: HttpResource, fdic: FdicResource
 ) -> dg.MaterializeResult:
@@ -95,14 +89,7 @@ def fdic_institutions(
     )
 
 
-@dg.asset(
-    key=dg.AssetKey(list(LOCATIONS_TASK.asset_key)),
-    group_name=LOCATIONS_TASK.group,
-    description=LOCATIONS_TASK.description,
-    kinds={"parquet"},
-    code_version=SCHEMA_VERSION,
-    tags={"bgtasks/task": LOCATIONS_TASK.name},
-)
+@task_asset(LOCATIONS_TASK, SCHEMA_VERSION)
 def fdic_locations(
     context: dg.AssetExecutionContext, catalog: CatalogResource, http: HttpResource, fdic: FdicResource
 ) -> dg.MaterializeResult:

@@ -4,6 +4,7 @@ JSONL Source from one parse (see ``publish.py``)."""
 import dagster as dg
 
 from prebuilt_assets.catalog_tasks import TASKS_BY_SOURCE, PrebuiltTask
+from prebuilt_assets.jobs import task_asset
 from prebuilt_assets.resources import CatalogResource, HttpResource
 from prebuilt_assets.sources.iapd.publish import fetch_and_publish
 from prebuilt_assets.sources.iapd.resources import IapdResource
@@ -15,32 +16,25 @@ STATE_TASK = TASKS_BY_SOURCE["iapd_state_advisers"]
 REPRESENTATIVES_TASK = TASKS_BY_SOURCE["iapd_representatives"]
 
 
-def _spec(task: PrebuiltTask) -> dict:
-    return {
-        "key": dg.AssetKey(list(task.asset_key)),
-        "group_name": task.group,
-        "description": task.description,
-        "kinds": {"parquet", "json"},
-        "code_version": SCHEMA_VERSION,
-        "tags": {"bgtasks/task": task.name},
-    }
+def _asset(task: PrebuiltTask):
+    return task_asset(task, SCHEMA_VERSION, kinds=frozenset({"parquet", "json"}))
 
 
-@dg.asset(**_spec(SEC_TASK))
+@_asset(SEC_TASK)
 def iapd_sec_advisers(
     context: dg.AssetExecutionContext, catalog: CatalogResource, http: HttpResource, iapd: IapdResource
 ) -> dg.MaterializeResult:
     return fetch_and_publish(context, SEC_TASK, SEC_ADVISERS, catalog, http, iapd)
 
 
-@dg.asset(**_spec(STATE_TASK))
+@_asset(STATE_TASK)
 def iapd_state_advisers(
     context: dg.AssetExecutionContext, catalog: CatalogResource, http: HttpResource, iapd: IapdResource
 ) -> dg.MaterializeResult:
     return fetch_and_publish(context, STATE_TASK, STATE_ADVISERS, catalog, http, iapd)
 
 
-@dg.asset(**_spec(REPRESENTATIVES_TASK))
+@_asset(REPRESENTATIVES_TASK)
 def iapd_representatives(
     context: dg.AssetExecutionContext, catalog: CatalogResource, http: HttpResource, iapd: IapdResource
 ) -> dg.MaterializeResult:

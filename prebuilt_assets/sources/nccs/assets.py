@@ -4,6 +4,7 @@ import dagster as dg
 
 from prebuilt_assets.catalog_tasks import TASKS_BY_SOURCE
 from prebuilt_assets.http import NotModified
+from prebuilt_assets.jobs import task_asset
 from prebuilt_assets.progress import ProgressLog
 from prebuilt_assets.publishing import (
     content_hash,
@@ -24,14 +25,7 @@ from prebuilt_assets.sources.nccs.settings import NccsResource
 TASK = TASKS_BY_SOURCE["nccs_501c3_pz"]
 
 
-@dg.asset(
-    key=dg.AssetKey(list(TASK.asset_key)),
-    group_name=TASK.group,
-    description=TASK.description,
-    kinds={"parquet"},
-    code_version=SCHEMA_VERSION,
-    tags={"bgtasks/task": TASK.name},
-)
+@task_asset(TASK, SCHEMA_VERSION)
 def nccs_501c3_pz(
     context: dg.AssetExecutionContext, catalog: CatalogResource, http: HttpResource, nccs: NccsResource
 ) -> dg.MaterializeResult:
