@@ -36,6 +36,10 @@ ROW_GROUP_BYTES = 64 << 20
 # UTF-8 text per pyarrow.csv.read_csv call (parsed on pyarrow's threads in 1 MB pieces). Small, so
 # that the blocks in flight (being read, queued, being parsed) stay a few MB whatever the file.
 TEXT_BLOCK_BYTES = 2 << 20
+# Files up to this size are parsed in one read_csv call: streaming's fixed costs (a reader thread,
+# transcoding to UTF-8, a parse per block) are a third of the time of a small file, and a table of
+# this size is no larger than the streaming path's own buffers.
+WHOLE_FILE_BYTES = 64 << 20
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 3}
 
 
@@ -123,8 +127,17 @@ class ParquetSink:
     """Writes batches conformed to one schema into Parquet row groups of at most about
     ``ROW_GROUP_ROWS`` rows or ``ROW_GROUP_BYTES`` of Arrow data, whichever comes first."""
 
-    def __init__(self, out: Output, schema: pa.Schema, progress: RowProgress | None = None):
+    def __init__(
+        self,
+        out: Output,
+        schema: pa.Schema,
+        progress: RowProgress | None = None,
+        transform: Callable[[pa.Table], pa.Table] | None = None,
+    ):
         self.schema = schema
+        # Applied to each row group as a whole: per-call costs of pyarrow compute are paid per
+        # group, not per parsed block.
+        self._transform = transform
         self._writer = pq.ParquetWriter(out, schema, **PARQUET_OPTIONS)
         self._pending: list[pa.RecordBatch] = []
         self._pending_rows = 0
@@ -147,9 +160,10 @@ class ParquetSink:
 
     def _flush(self) -> None:
         if self._pending:
-            self._writer.write_table(
-                pa.Table.from_batches(self._pending, self.schema), row_group_size=1 << 30
-            )
+            table = pa.Table.from_batches(self._pending, self.schema)
+            if self._transform is not None:
+                table = self._transform(table)
+            self._writer.write_table(table, row_group_size=1 << 30)
             self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
 
     def close(self) -> None:
@@ -196,6 +210,15 @@ def explain_csv_error(exc: pa.ArrowInvalid, names: list[str]) -> str:
     return f"column {name}, line {row}: {problem}" if row else f"column {name}: {problem}"
 
 
+def _size_at_most(open_stream: Callable[[], pa.NativeFile], limit: int) -> bool:
+    """Whether the stream's (uncompressed) size is known and at most ``limit``."""
+    with open_stream() as stream:
+        try:
+            return stream.size() <= limit
+        except (pa.ArrowNotImplementedError, OSError):
+            return False  # a compressed stream: its size is unknown until read
+
+
 def stream_delimited(
     open_stream: Callable[[], pa.NativeFile],
     *,
@@ -207,6 +230,7 @@ def stream_delimited(
     transform: Callable[[pa.Table], pa.Table] | None = None,
     progress: RowProgress | None = None,
     block_size: int = TEXT_BLOCK_BYTES,
+    whole_file_bytes: int = WHOLE_FILE_BYTES,
 ) -> ParseReport:
     """Parse a delimited file block by block with declared column types and write Parquet.
 
@@ -232,18 +256,23 @@ def stream_delimited(
         with open_stream() as stream:
             yield from utf8_line_blocks(stream, encoding, block_size)
 
-    sink = ParquetSink(out, resolved.schema, progress)
+    sink = ParquetSink(out, resolved.schema, progress, transform)
     try:
-        with contextlib.closing(prefetch(blocks, name=f"{spec.source}-reader")) as texts:
-            for text in texts:
-                table = pcsv.read_csv(
-                    pa.BufferReader(text),
-                    read_options=read_options,
-                    parse_options=parse_options,
-                    convert_options=convert_options,
-                )
-                del text
-                sink.write(transform(table) if transform else table)
+        if _size_at_most(open_stream, whole_file_bytes):
+            whole = pcsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding, use_threads=True)
+            with open_stream() as stream:
+                sink.write(pcsv.read_csv(stream, whole, parse_options, convert_options))
+        else:
+            with contextlib.closing(prefetch(blocks, name=f"{spec.source}-reader")) as texts:
+                for text in texts:
+                    table = pcsv.read_csv(
+                        pa.BufferReader(text),
+                        read_options=read_options,
+                        parse_options=parse_options,
+                        convert_options=convert_options,
+                    )
+                    del text
+                    sink.write(table)
     except pa.ArrowInvalid as exc:
         raise SchemaError(spec.source, url, explain_csv_error(exc, names)) from exc
     except UnicodeDecodeError as exc:

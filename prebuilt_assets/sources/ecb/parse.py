@@ -14,7 +14,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from prebuilt_assets.sources.ecb.schema import SPEC
-from prebuilt_assets.tabular import TEXT_BLOCK_BYTES, Output, ParseReport, RowProgress, stream_delimited
+from prebuilt_assets.tabular import (
+    TEXT_BLOCK_BYTES,
+    WHOLE_FILE_BYTES,
+    Output,
+    ParseReport,
+    RowProgress,
+    stream_delimited,
+)
 
 PARSE_OPTIONS = pcsv.ParseOptions(
     delimiter="\t", quote_char=False, double_quote=False, escape_char=False, newlines_in_values=False
@@ -32,6 +39,11 @@ def detect_encoding(head: bytes) -> str:
     return "utf-8"
 
 
+# Typed scalars: a Python value makes pyarrow cast, and its first cast costs ~20 ms.
+_EMPTY = pa.scalar("", pa.string())
+_NULL = pa.scalar(None, pa.string())
+
+
 def trim_and_null(table: pa.Table) -> pa.Table:
     """Trim Unicode whitespace (NBSP included) from every text field; empty becomes null."""
     arrays = []
@@ -39,11 +51,9 @@ def trim_and_null(table: pa.Table) -> pa.Table:
         if pa.types.is_string(col.type):
             col = pc.utf8_trim_whitespace(col)
             # Empty fields are already null (the reader's null_values): only blank ones are empty now.
-            lengths = pc.binary_length(col)
-            # A typed zero: a Python 0 makes pyarrow cast, and its first cast costs ~20 ms.
-            blank = pc.equal(lengths, pa.scalar(0, lengths.type))
+            blank = pc.equal(col, _EMPTY)
             if pc.any(blank).as_py():
-                col = pc.if_else(blank, pa.scalar(None, pa.string()), col)
+                col = pc.if_else(blank, _NULL, col)
         arrays.append(col)
     return pa.Table.from_arrays(arrays, schema=table.schema)
 
@@ -56,6 +66,7 @@ def parse_mfi(
     url: str,
     progress: RowProgress | None = None,
     block_size: int = TEXT_BLOCK_BYTES,
+    whole_file_bytes: int = WHOLE_FILE_BYTES,
 ) -> ParseReport:
     """Write the list at ``path`` (gzip or plain) to ``out`` as Parquet with ``SPEC``'s schema."""
 
@@ -74,6 +85,7 @@ def parse_mfi(
         transform=trim_and_null,
         progress=progress,
         block_size=block_size,
+        whole_file_bytes=whole_file_bytes,
     )
     report.notes["encoding"] = encoding
     return report

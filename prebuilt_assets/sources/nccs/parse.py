@@ -14,7 +14,14 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from prebuilt_assets.sources.nccs.schema import SPEC
-from prebuilt_assets.tabular import TEXT_BLOCK_BYTES, Output, ParseReport, RowProgress, stream_delimited
+from prebuilt_assets.tabular import (
+    TEXT_BLOCK_BYTES,
+    WHOLE_FILE_BYTES,
+    Output,
+    ParseReport,
+    RowProgress,
+    stream_delimited,
+)
 
 PARSE_OPTIONS = pcsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, newlines_in_values=False)
 
@@ -40,6 +47,7 @@ def parse_core(
     encoding: str | None = None,
     progress: RowProgress | None = None,
     block_size: int = TEXT_BLOCK_BYTES,
+    whole_file_bytes: int = WHOLE_FILE_BYTES,
 ) -> ParseReport:
     """Write the CSV at ``path`` to ``out`` as Parquet with ``SPEC``'s schema."""
     encoding = encoding or detect_encoding(path)
@@ -52,6 +60,7 @@ def parse_core(
         parse_options=PARSE_OPTIONS,
         progress=progress,
         block_size=block_size,
+        whole_file_bytes=whole_file_bytes,
     )
     report.notes["encoding"] = encoding
     return report

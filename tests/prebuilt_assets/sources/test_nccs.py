@@ -169,7 +169,7 @@ def test_small_blocks_parse_to_the_same_table_and_errors_in_later_blocks_name_th
     path.write_bytes(FIXTURE)
     whole = parse_core(path, str(tmp_path / "whole.parquet"), url="u")
     monkeypatch.setattr(line_blocks, "READ_BYTES", 1000)
-    cut = parse_core(path, str(tmp_path / "cut.parquet"), url="u", block_size=2048)
+    cut = parse_core(path, str(tmp_path / "cut.parquet"), url="u", block_size=2048, whole_file_bytes=0)
     assert whole.rows == cut.rows == len(rows_of(FIXTURE)) - 1
     assert pq.read_table(tmp_path / "cut.parquet").equals(pq.read_table(tmp_path / "whole.parquet"))
 
@@ -177,4 +177,4 @@ def test_small_blocks_parse_to_the_same_table_and_errors_in_later_blocks_name_th
     rows[-1][rows[0].index("F9_01_REV_TOT_CY")] = "13x438"
     path.write_bytes(csv_bytes(rows))
     with pytest.raises(SchemaError, match="column F9_01_REV_TOT_CY: CSV conversion error to int64"):
-        parse_core(path, str(tmp_path / "bad.parquet"), url="u", block_size=2048)
+        parse_core(path, str(tmp_path / "bad.parquet"), url="u", block_size=2048, whole_file_bytes=0)
