@@ -12,6 +12,8 @@ scaled to at least ``--size-mb`` MB of XML. Each case then runs in a fresh subpr
 - ``parse``: our ``write_feed`` with no outputs: a nested dict per individual and the typed flat
   columns of each batch (``flat.to_batch``); nothing serialised, nothing written.
 - ``parse+write``: our ``write_feed``: the same, plus the JSONL (orjson) and the zstd Parquet written.
+- ``parse-py``: ``parse`` with the pure-Python fallback instead of the compiled record parser
+  (``_records.c``), for comparison; not judged.
 
 A child times its own parse (wall and CPU seconds, interpreter start and imports excluded); its peak
 RSS comes from ``os.wait4``, i.e. that child's ``ru_maxrss`` alone (imports included). Cases are
@@ -41,7 +43,7 @@ from lxml import etree
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests/fixtures/prebuilt/iapd/IA_INDVL_Feed_12_02_2026.xml.zip"
-CASES = ("bare", "parse", "parse+write")
+CASES = ("bare", "parse", "parse+write", "parse-py")
 TARGET_RATIO = 1.3
 TARGET_PEAK_MB = 200
 _HEAD = b'<?xml version="1.0" encoding="ISO-8859-1"?>\n<IAPDIndividualReport GenOn="2026-12-02">\n<Indvls>\n'
@@ -125,10 +127,21 @@ def _child(case: str, feed: Path, tmp: Path) -> None:
         importlib.import_module("prebuilt_assets.sources.iapd.write")
         print(json.dumps({"records": 0, "wall": 0.0, "cpu": 0.0}))
         return
-    run = {"bare": _bare_loop, "parse": _our_parse, "parse+write": _our_parse_and_write}[case]
+    run = {
+        "bare": _bare_loop,
+        "parse": _our_parse,
+        "parse+write": _our_parse_and_write,
+        "parse-py": _our_parse,
+    }[case]
     if case != "bare":
         # Import pyarrow and our modules before the clock starts: the cases time parsing only.
         importlib.import_module("prebuilt_assets.sources.iapd.write")
+        parse = importlib.import_module("prebuilt_assets.sources.iapd.parse")
+        if parse._records is None:
+            raise SystemExit("the compiled record parser is not built: run scripts/build_native.sh")
+        if case == "parse-py":
+            parse._records = None
+            parse._DocumentParser.fallback_logged = True  # chosen here: no warning
     wall, cpu = time.perf_counter(), time.process_time()
     records = run(feed, tmp)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

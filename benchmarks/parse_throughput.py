@@ -192,6 +192,8 @@ def main() -> None:
     parser.add_argument("--skip-bare-above", type=int, default=100, help="skip bare pyarrow above this scale")
     args = parser.parse_args()
     iapd_throughput.run_selected(args)
+    if not args.kinds:
+        return
     divisor = QUICK_DIVISOR if args.quick else 1
 
     work = Path(tempfile.mkdtemp(prefix="bgtasks-bench-", dir=args.workdir))

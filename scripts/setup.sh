@@ -26,7 +26,8 @@ python_is_311() {
 }
 
 install_packages() {
-    local wanted=(busybox-static debootstrap)
+    # gcc and expat.h build the C record parser (scripts/build_native.sh).
+    local wanted=(busybox-static debootstrap gcc libexpat1-dev)
     # An engine that already answers is respected, whatever installed it (docker.io, docker-ce).
     if ! engine_answers && { ! have_dockerd || ! command -v docker >/dev/null; }; then
         wanted+=(docker.io)
@@ -36,6 +37,13 @@ install_packages() {
     # Debian's python3 has no ensurepip (so no `python3 -m venv`) without python3-venv.
     if ! "$PYTHON" -c 'import ensurepip' 2>/dev/null; then ensure_packages python3-venv; fi
     python_is_311 || die "$PYTHON is not Python 3.11 ($("$PYTHON" --version 2>&1)): set BGTASKS_PYTHON"
+    # Debian's python3 has its headers (Python.h) in python3-dev; other builds ship them.
+    if ! python_has_headers; then ensure_packages python3-dev; fi
+}
+
+python_has_headers() {
+    "$PYTHON" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null
 }
 
 start_docker_engine() {
@@ -122,6 +130,7 @@ init_instance() {
 install_packages
 start_docker_engine
 python_environment
+scripts/build_native.sh
 scripts/build_images.sh
 init_instance
 say "ready in $((SECONDS - started))s"

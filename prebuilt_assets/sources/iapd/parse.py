@@ -3,12 +3,16 @@
 The firm feeds are one gzipped XML document; the representatives feed is a zip of XML documents.
 Both declare ``encoding="ISO-8859-1"``; the bytes go to the parser undecoded so the declaration decides.
 
-The parser is the standard library's C one (``xml.etree.ElementTree.XMLParser``: expat and the C
-tree builder), fed 1 MB at a time. It builds elements and their attribute dicts without calling
-back into Python; after each feed the finished records are taken from the record container
-(``<Firms>``, ``<Indvls>``), converted and removed, so memory stays flat however large the document.
-lxml's ``iterparse`` with a Python walk of each record was measured slower: every element visited
-from Python costs a proxy object and a copy of its attributes (benchmarks/parse_throughput_iapd.py).
+The parser is ``_records.c`` (compiled by ``scripts/build_native.sh``): expat's callbacks build each
+record's dicts in C and hand Python the finished records of each 256 KB fed, so memory stays flat
+however large the document. The pure-Python path below is the reference it is tested against
+(tests/prebuilt_assets/iapd/test_iapd_native.py) and the fallback when it is not compiled: the
+standard library's C parser (``xml.etree.ElementTree.XMLParser``) builds elements, and after each
+feed the finished records are taken from their container (``<Firms>``, ``<Indvls>``), converted by
+``element_to_dict`` and removed. Measured on a 100 MB representatives feed against a bare lxml
+``iterparse`` loop: compiled 1.1x, pure Python 1.7x; lxml with a Python walk of each record 2.4x
+(every element visited from Python costs a proxy object and a copy of its attributes).
+See benchmarks/iapd_throughput.py.
 
 A record becomes a dict: attributes as keys (values kept as the feed's strings), child elements
 under their tag. Wrappers of repeated children (``settings.LIST_WRAPPERS``: ``NoticeFiled``,
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import logging
 import re
 import zipfile
 import zlib
@@ -35,9 +40,20 @@ from xml.etree import ElementTree
 from prebuilt_assets.errors import SourceFormatError, describe_html_page
 from prebuilt_assets.sources.iapd.settings import LIST_WRAPPERS, IapdFeed
 
+try:
+    from prebuilt_assets.sources.iapd import _records
+except ImportError:  # not compiled here (scripts/build_native.sh): the pure-Python parser does the work
+    _records = None  # type: ignore[assignment]
+
+_log = logging.getLogger(__name__)
+_MALFORMED_XML: tuple[type[Exception], ...] = (ElementTree.ParseError,) + (
+    (_records.ParseError,) if _records is not None else ()
+)
+
 _HEAD_BYTES = 64 * 1024
 # Small feeds keep few records alive at a time (measured: 16 KB parses 1.5x faster than 1 MB).
 _CHUNK_BYTES = 16 * 1024
+_NATIVE_CHUNK_BYTES = 256 * 1024
 # Records start within the first KBs; this much XML without one means the record element was
 # renamed, and parsing on would build the whole document in memory.
 _MAX_BYTES_BEFORE_FIRST_RECORD = 32 * 1024 * 1024
@@ -170,7 +186,7 @@ def _iter_document(
     try:
         head = stream.read(_HEAD_BYTES)
         generated_on = _read_root(feed, head, location)
-        for records in _DocumentParser(feed, location).batches(head, stream):
+        for records in _document_parser(feed, location).batches(head, stream):
             yield generated_on, records
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise SourceFormatError(
@@ -178,8 +194,47 @@ def _iter_document(
         ) from exc
     except zipfile.BadZipFile as exc:
         raise SourceFormatError(feed.name, location, f"the zip member is corrupt ({exc})") from exc
-    except ElementTree.ParseError as exc:
+    except _MALFORMED_XML as exc:
         raise SourceFormatError(feed.name, location, f"malformed XML: {exc}") from exc
+
+
+def _document_parser(feed: IapdFeed, location: str) -> _NativeDocumentParser | _DocumentParser:
+    if _records is not None:
+        return _NativeDocumentParser(feed, location)
+    if not _DocumentParser.fallback_logged:
+        _DocumentParser.fallback_logged = True
+        _log.warning("IAPD feeds parse with the slower pure-Python parser: run scripts/build_native.sh")
+    return _DocumentParser(feed, location)
+
+
+class _NativeDocumentParser:
+    """One document through the compiled parser: the records of each feed of bytes, with the same
+    checks as ``_DocumentParser`` (no record element early on, records outside the container)."""
+
+    def __init__(self, feed: IapdFeed, location: str) -> None:
+        assert _records is not None
+        self._feed = feed
+        self._location = location
+        self._parser = _records.RecordParser(feed.record_tag, LIST_WRAPPERS)
+
+    def batches(self, head: bytes, stream: _Readable) -> Iterator[list[dict[str, Any]]]:
+        """Feed ``head`` then the rest of ``stream``; yield the records each feed finished."""
+        data, fed = head, 0
+        while data:
+            with gc_paused():
+                records = self._parser.feed(data)
+            fed += len(data)
+            if records:
+                yield records
+            elif self._parser.records == 0 and fed > _MAX_BYTES_BEFORE_FIRST_RECORD:
+                raise _no_record_error(self._feed, self._location, fed)
+            data = stream.read(_NATIVE_CHUNK_BYTES)
+        with gc_paused():
+            records = self._parser.close()
+        if records:
+            yield records
+        if self._parser.stray:
+            raise _stray_records_error(self._feed, self._location, self._parser.stray)
 
 
 def _read_root(feed: IapdFeed, head: bytes, location: str) -> date | None:
@@ -215,6 +270,8 @@ class _DocumentParser:
     tree builder runs without calling back into Python. ``XMLParser._setevents`` is the method the
     standard library's own ``XMLPullParser`` uses to do exactly this (unchanged since Python 3.4).
     """
+
+    fallback_logged = False
 
     def __init__(self, feed: IapdFeed, location: str) -> None:
         self._feed = feed
@@ -264,11 +321,7 @@ class _DocumentParser:
             self._parser._setevents(events, ())  # type: ignore[attr-defined]
             return True
         if fed > _MAX_BYTES_BEFORE_FIRST_RECORD:
-            raise SourceFormatError(
-                self._feed.name,
-                self._location,
-                f"no <{record_tag}> element in the first {fed:,} bytes; the feed's layout changed",
-            )
+            raise _no_record_error(self._feed, self._location, fed)
         return False
 
     def _take_finished(self, last_may_be_open: bool) -> list[dict[str, Any]]:
@@ -287,12 +340,23 @@ class _DocumentParser:
         assert self._root is not None
         stray = sum(1 for _ in self._root.iter(self._feed.record_tag))
         if stray:
-            raise SourceFormatError(
-                self._feed.name,
-                self._location,
-                f"{stray} <{self._feed.record_tag}> element(s) outside the record container; "
-                "the feed's layout changed",
-            )
+            raise _stray_records_error(self._feed, self._location, stray)
+
+
+def _no_record_error(feed: IapdFeed, location: str, fed: int) -> SourceFormatError:
+    return SourceFormatError(
+        feed.name,
+        location,
+        f"no <{feed.record_tag}> element in the first {fed:,} bytes; the feed's layout changed",
+    )
+
+
+def _stray_records_error(feed: IapdFeed, location: str, stray: int) -> SourceFormatError:
+    return SourceFormatError(
+        feed.name,
+        location,
+        f"{stray} <{feed.record_tag}> element(s) outside the record container; the feed's layout changed",
+    )
 
 
 @contextmanager

@@ -274,6 +274,7 @@ def test_element_to_dict_on_a_lone_element() -> None:
 def test_records_split_across_many_small_feeds_come_out_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     whole = [r.data for r in iter_records(REPRESENTATIVES, INDVL_FEED)]
     monkeypatch.setattr(parse, "_CHUNK_BYTES", 97)
+    monkeypatch.setattr(parse, "_NATIVE_CHUNK_BYTES", 97)
 
     pieces = [r.data for r in iter_records(REPRESENTATIVES, INDVL_FEED)]
 
