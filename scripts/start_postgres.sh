@@ -18,7 +18,8 @@ WAIT_SECONDS=30
 server_answers() { pg_isready -q -h 127.0.0.1 -p "$PORT"; }
 
 as_postgres() {
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+    # From /: the postgres user may not be allowed into the current directory (psql warns).
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else (cd / && sudo -u postgres "$@"); fi
 }
 
 # psql as the postgres superuser over the local socket; -tA prints bare values.
