@@ -20,6 +20,7 @@ from prebuilt_assets.tabular import (
     Output,
     ParseReport,
     RowProgress,
+    map_columns,
     stream_delimited,
 )
 
@@ -46,16 +47,18 @@ _NULL = pa.scalar(None, pa.string())
 
 def trim_and_null(table: pa.Table) -> pa.Table:
     """Trim Unicode whitespace (NBSP included) from every text field; empty becomes null."""
-    arrays = []
-    for col in table.columns:
-        if pa.types.is_string(col.type):
-            col = pc.utf8_trim_whitespace(col)
-            # Empty fields are already null (the reader's null_values): only blank ones are empty now.
-            blank = pc.equal(col, _EMPTY)
-            if pc.any(blank).as_py():
-                col = pc.if_else(blank, _NULL, col)
-        arrays.append(col)
-    return pa.Table.from_arrays(arrays, schema=table.schema)
+    return map_columns(_trim_and_null_column, table)
+
+
+def _trim_and_null_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if not pa.types.is_string(column.type):
+        return column
+    column = pc.utf8_trim_whitespace(column)
+    # Empty fields are already null (the reader's null_values): only blank ones are empty now.
+    blank = pc.equal(column, _EMPTY)
+    if pc.any(blank).as_py():
+        column = pc.if_else(blank, _NULL, column)
+    return column
 
 
 def parse_mfi(

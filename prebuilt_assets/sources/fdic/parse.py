@@ -150,7 +150,7 @@ def parse_pages(
 ) -> ParseReport:
     """Write the saved pages to ``out`` as Parquet. ``fields`` are the keys seen in any record."""
     resolved = spec.resolve(sorted(fields), url)
-    sink = ParquetSink(out, resolved.schema, progress)
+    sink = ParquetSink(out, resolved.schema, progress, unique_columns=spec.key)
     try:
         for path in pages:
             records = read_records(path)
