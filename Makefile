@@ -22,6 +22,8 @@ lint:
 	$(VENV)/bin/ruff format --check bgtasks prebuilt_assets tests benchmarks
 	$(VENV)/bin/ruff check bgtasks prebuilt_assets tests benchmarks
 	$(VENV)/bin/mypy bgtasks prebuilt_assets
+	gcc -fsyntax-only -Wall -Wextra -Werror -I"$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" \
+		prebuilt_assets/sources/iapd/_records.c
 
 bench: setup
 	$(PY) benchmarks/launch_overhead.py
