@@ -22,8 +22,7 @@ lint:
 	$(VENV)/bin/ruff format --check bgtasks prebuilt_assets tests benchmarks
 	$(VENV)/bin/ruff check bgtasks prebuilt_assets tests benchmarks
 	$(VENV)/bin/mypy bgtasks prebuilt_assets
-	gcc -fsyntax-only -Wall -Wextra -Werror -I"$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" \
-		prebuilt_assets/sources/iapd/_records.c
+	scripts/build_native.sh --check
 
 bench: setup
 	$(PY) benchmarks/launch_overhead.py

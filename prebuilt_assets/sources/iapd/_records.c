@@ -60,10 +60,10 @@ typedef struct {
     int failed;             /* a handler set a Python exception; the rest of the input is ignored */
 } RecordParser;
 
-static PyObject *stop_on_error(RecordParser *self)
+/* A handler cannot raise: it leaves the Python exception set and parse() reports it after Parse. */
+static void stop_on_error(RecordParser *self)
 {
     self->failed = 1;
-    return NULL;
 }
 
 static size_t hash_key(const char *key)
